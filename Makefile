@@ -1,0 +1,57 @@
+# skolstat — build, test, demo, bench. Every target installs what it needs itself.
+GO        ?= go
+TAGS      := duckdb_arrow
+BIN       := bin/skolstat
+PG        ?= postgres://postgres@127.0.0.1:5432/test
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ECHARTS_DIR := dashboards/assets/vendor
+
+export SKOLSTAT_TEST_PG ?= $(PG)
+
+.PHONY: all build test demo bench bench-seed bench-etl lint assets pg clean
+
+all: build
+
+# ECharts comes from the npm registry, pinned by dashboards/assets/package-lock.json, and is
+# embedded in the binary.
+assets: $(ECHARTS_DIR)/echarts.min.js
+
+$(ECHARTS_DIR)/echarts.min.js: dashboards/assets/package.json dashboards/assets/package-lock.json
+	cd dashboards/assets && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(ECHARTS_DIR)
+	cp dashboards/assets/node_modules/echarts/dist/echarts.min.js $(ECHARTS_DIR)/echarts.min.js
+	cp dashboards/assets/node_modules/echarts/i18n/langSV.js $(ECHARTS_DIR)/langSV.js 2>/dev/null || \
+	  cp dashboards/assets/node_modules/echarts/lib/i18n/langSV.js $(ECHARTS_DIR)/langSV.js
+	touch $@
+
+build: assets
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/skolstat
+
+# pg starts the local PostgreSQL cluster when it is installed but down.
+pg:
+	@bash .ci/pg-up
+
+test: assets pg
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) test -tags $(TAGS) -count=1 -timeout 30m ./...
+
+demo: build
+	./$(BIN) demo --addr 127.0.0.1:8080 --data .demo
+
+bench: assets pg
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+bench-seed: assets pg
+	$(GO) test -tags $(TAGS) -run '^$$' -bench BenchmarkSeed -benchtime 1x -timeout 30m ./etl/...
+
+ROWS ?= 10000000
+bench-etl: build pg
+	./$(BIN) bench-etl --pg $(PG) --rows $(ROWS)
+
+lint: assets
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) run $(STATICCHECK) -tags $(TAGS) ./...
+
+clean:
+	rm -rf bin .demo $(ECHARTS_DIR) dashboards/assets/node_modules
