@@ -35,4 +35,6 @@ type Visibility interface {
 	CanSee(area snapshot.Area) bool
 	// CanSeeStatistic reports whether the principal may see statistic id at all.
 	CanSeeStatistic(id string) bool
+	// CanSeeArea is CanSee by level and code (the store's Filter.Visible).
+	CanSeeArea(level, code string) bool
 }

@@ -15,4 +15,7 @@ type Filter struct {
 	Gender     []string
 	Category   []string
 	Measure    []string
+	// Visible, when set, restricts the cells to areas it accepts; an area code it rejects is
+	// reported as unknown, exactly like one that does not exist (auth.Visibility.CanSeeArea).
+	Visible func(level, code string) bool
 }
