@@ -84,7 +84,10 @@ func Build(s Spec) (Chart, error) {
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: s.YName}),
 		charts.WithGridOpts(opts.Grid{Left: "48", Right: "16", Top: "32", Bottom: "64"}),
 	}
+	// The mark area over hidden figures goes on the first series.
+	m := marks(s)
 	var option map[string]interface{}
+	var axes []opts.XAxis
 	switch s.Kind {
 	case KindLine:
 		c := charts.NewLine()
@@ -99,7 +102,8 @@ func Build(s Spec) (Chart, error) {
 		}
 		c.SetSeriesOptions(charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}))
 		c.Validate()
-		option = c.JSON()
+		c.MultiSeries[0].MarkAreas = m
+		option, axes = c.JSON(), c.XAxisList
 	case KindBar:
 		c := charts.NewBar()
 		c.SetGlobalOptions(global...)
@@ -112,36 +116,31 @@ func Build(s Spec) (Chart, error) {
 			c.AddSeries(se.Name, data)
 		}
 		c.Validate()
-		option = c.JSON()
+		c.MultiSeries[0].MarkAreas = m
+		option, axes = c.JSON(), c.XAxisList
 	default:
 		return Chart{}, fmt.Errorf("build chart %q: unknown kind %q", s.Title, s.Kind)
+	}
+	// go-echarts has no boundaryGap on a category axis: set it so that every category is a
+	// band a hidden figure's mark can cover, for lines as for bars.
+	if _, ok := option["xAxis"]; ok {
+		gapped := make([]categoryAxis, len(axes))
+		for i, a := range axes {
+			gapped[i] = categoryAxis{XAxis: a, BoundaryGap: true}
+		}
+		option["xAxis"] = gapped
 	}
 	b, err := json.Marshal(option)
 	if err != nil {
 		return Chart{}, fmt.Errorf("build chart %q: %w", s.Title, err)
 	}
-	// go-echarts has no boundaryGap on a category axis: set it so that every category is a
-	// band a hidden figure's mark can cover, for lines as for bars.
-	var generic map[string]interface{}
-	if err := json.Unmarshal(b, &generic); err != nil {
-		return Chart{}, fmt.Errorf("build chart %q: %w", s.Title, err)
-	}
-	if axes, ok := generic["xAxis"].([]interface{}); ok {
-		for _, a := range axes {
-			if m, ok := a.(map[string]interface{}); ok {
-				m["boundaryGap"] = true
-			}
-		}
-	}
-	if m := marks(s); m != nil {
-		if series, ok := generic["series"].([]interface{}); ok && len(series) > 0 {
-			series[0].(map[string]interface{})["markArea"] = m
-		}
-	}
-	if b, err = json.Marshal(generic); err != nil {
-		return Chart{}, fmt.Errorf("build chart %q: %w", s.Title, err)
-	}
 	return Chart{Kind: s.Kind, Option: b}, nil
+}
+
+// categoryAxis is go-echarts' x axis with ECharts' boundaryGap, which go-echarts lacks.
+type categoryAxis struct {
+	opts.XAxis
+	BoundaryGap bool `json:"boundaryGap"`
 }
 
 // plotValue is the value ECharts plots: "-" (ECharts' empty value) for a hidden figure.

@@ -242,6 +242,13 @@ var testPrincipals = map[string]auth.Principal{
 
 func newTestServer(tb testing.TB) *testServer {
 	tb.Helper()
+	return newTestServerSync(tb, 0)
+}
+
+// newTestServerSync is newTestServer with the access log fsynced every syncEvery (0: after
+// every line, as the tests want; the server's production setting is once a second).
+func newTestServerSync(tb testing.TB, syncEvery time.Duration) *testServer {
+	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
 	publishTestSnapshot(tb, dir)
@@ -264,7 +271,7 @@ func newTestServer(tb testing.TB) *testServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	alog, err := accesslog.Open(filepath.Join(dir, accesslog.FileName), 0)
+	alog, err := accesslog.Open(filepath.Join(dir, accesslog.FileName), syncEvery)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -26,7 +27,8 @@ type request struct {
 	seq  int
 }
 
-// start signs the request in, picks the snapshot and checks the role.
+// start signs the request in, picks the snapshot and checks the role and the language; it
+// builds only what every request shows (the layout), not the page's content.
 func (p *Pages) start(c *gin.Context, path string, roles ...auth.Role) (*request, error) {
 	pr, ok := auth.FromContext(c)
 	if !ok {
@@ -47,7 +49,7 @@ func (p *Pages) start(c *gin.Context, path string, roles ...auth.Role) (*request
 		return nil, fmt.Errorf("lang given more than once: %w", store.ErrInvalid)
 	}
 	lang := parseLang(c.Query("lang"))
-	r := &request{c: c, pr: pr, data: data, vis: auth.NewVisibility(pr, data.Areas()), lang: lang}
+	r := &request{c: c, pr: pr, data: data, lang: lang}
 	meta := data.Meta()
 	r.page = &pageData{Lang: lang, Path: path, SwitchURL: switchURL(c, lang), RunID: meta.RunID}
 	if !meta.ExtractedAt.IsZero() {
@@ -55,8 +57,70 @@ func (p *Pages) start(c *gin.Context, path string, roles ...auth.Role) (*request
 	}
 	r.page.Styles, r.page.Scripts = p.assetURLs()
 	r.page.setUser(pr, c)
-	r.b = &builder{ctx: c.Request.Context(), data: data, lang: lang, seq: &r.seq, visible: r.vis.CanSeeArea}
 	return r, nil
+}
+
+// prepare resolves what the principal may see and readies the section builder; only a page
+// whose content is not cached needs it.
+func (r *request) prepare() {
+	r.vis = auth.NewVisibility(r.pr, r.data.Areas())
+	r.b = &builder{ctx: r.c.Request.Context(), data: r.data, lang: r.lang, seq: &r.seq, visible: r.vis.CanSeeArea}
+}
+
+// serve answers a page request: the page's content comes from the cache of the current
+// snapshot or is built by build and rendered once, and every request is noted in the access
+// log with what its page showed.
+func (p *Pages) serve(c *gin.Context, path, file string, roles []auth.Role, build func(r *request) error) error {
+	r, err := p.start(c, path, roles...)
+	if err != nil {
+		return err
+	}
+	run := r.page.RunID
+	key := pageKey{path: c.Request.URL.Path, scope: scopeKey(r.pr), lang: r.lang, query: c.Request.URL.RawQuery}
+	e, err := p.cache.do(c.Request.Context(), run, key, func() (*pageContent, error) { return p.build(r, file, build) })
+	if err != nil {
+		return err
+	}
+	p.note(c, e)
+	if e.whole == nil || r.page.User == "" {
+		page := *r.page
+		page.Title, page.Body = e.title, e.body
+		return p.render(c, file, &page)
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	buf.WriteString(e.whole[0])
+	escapeText(buf, r.page.User)
+	buf.WriteString(e.whole[1])
+	escapeText(buf, r.page.CSRF)
+	buf.WriteString(e.whole[2])
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+	return nil
+}
+
+// build builds a page's content for r and renders it: the content alone, and the whole
+// page with markers where the user and the CSRF token go.
+func (p *Pages) build(r *request, file string, build func(r *request) error) (*pageContent, error) {
+	r.prepare()
+	if err := build(r); err != nil {
+		return nil, err
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := p.tmpl[file].ExecuteTemplate(buf, "content", r.page); err != nil {
+		return nil, fmt.Errorf("render %s: %w", file, err)
+	}
+	e := &pageContent{title: r.page.Title, body: template.HTML(buf.String()), filters: filterMap(r.b.filters),
+		returned: r.b.returned, hidden: r.b.hidden}
+	page := *r.page
+	page.Body, page.User, page.CSRF = e.body, p.userMark, p.csrfMark
+	buf.Reset()
+	if err := p.tmpl[file].ExecuteTemplate(buf, "layout.html", &page); err != nil {
+		return nil, fmt.Errorf("render %s: %w", file, err)
+	}
+	e.whole, _ = split(buf.String(), p.userMark, p.csrfMark)
+	return e, nil
 }
 
 // one returns the single value of query parameter name, or an error if it is repeated.
@@ -71,13 +135,13 @@ func (r *request) one(name string) (string, error) {
 	return vs[0], nil
 }
 
-// note records what the request showed in the access log.
-func (p *Pages) note(r *request) {
+// note records what the request's page showed in the access log.
+func (p *Pages) note(c *gin.Context, e *pageContent) {
 	note := p.cfg.Note
 	if note == nil {
 		note = accesslog.Note
 	}
-	note(r.c, filterMap(r.b.filters), r.b.returned, r.b.hidden)
+	note(c, e.noteFilters(), e.returned, e.hidden)
 }
 
 // filterMap merges the filters a page used into the access log's form.
@@ -273,10 +337,12 @@ func (r *request) areaSections(focus snapshot.Area) ([]Section, error) {
 
 // school is "Min skola": one of the principal's school units beside its aggregates.
 func (p *Pages) school(c *gin.Context) error {
-	r, err := p.start(c, PathSchool, auth.RolePrincipal)
-	if err != nil {
-		return err
-	}
+	return p.serve(c, PathSchool, "school.html", []auth.Role{auth.RolePrincipal}, buildSchool)
+}
+
+// buildSchool builds the content of the page.
+func buildSchool(r *request) error {
+	var err error
 	var units []snapshot.Area
 	for _, a := range auth.VisibleAreas(r.vis, r.data.Areas()) {
 		if a.Level == snapshot.LevelSchoolUnit {
@@ -311,16 +377,17 @@ func (p *Pages) school(c *gin.Context) error {
 		return err
 	}
 	r.page.Title = T(r.lang, "min-skola") + ": " + focus.Name
-	p.note(r)
-	return p.render(c, "school.html", r.page)
+	return nil
 }
 
 // review is "Granskning": any area in the reviewer's scope, the same views, and downloads.
 func (p *Pages) review(c *gin.Context) error {
-	r, err := p.start(c, PathReview, auth.RoleInspector)
-	if err != nil {
-		return err
-	}
+	return p.serve(c, PathReview, "review.html", []auth.Role{auth.RoleInspector}, buildReview)
+}
+
+// buildReview builds the content of the page.
+func buildReview(r *request) error {
+	var err error
 	visible := auth.VisibleAreas(r.vis, r.data.Areas())
 	if len(visible) == 0 {
 		return fmt.Errorf("no area in scope: %w", auth.ErrForbidden)
@@ -374,8 +441,7 @@ func (p *Pages) review(c *gin.Context) error {
 		}
 	}
 	r.page.Title = T(r.lang, "granskning") + ": " + r.b.areaName(focus)
-	p.note(r)
-	return p.render(c, "review.html", r.page)
+	return nil
 }
 
 // statName is a statistic's name from the catalogue, or its id.
@@ -398,10 +464,12 @@ func (r *request) statName(id string) string {
 
 // compare is "Jämför skolor": the school units of an organiser or municipality side by side.
 func (p *Pages) compare(c *gin.Context) error {
-	r, err := p.start(c, PathCompare, auth.RoleOrganiser, auth.RoleInspector)
-	if err != nil {
-		return err
-	}
+	return p.serve(c, PathCompare, "compare.html", []auth.Role{auth.RoleOrganiser, auth.RoleInspector}, buildCompare)
+}
+
+// buildCompare builds the content of the page.
+func buildCompare(r *request) error {
+	var err error
 	sel, err := r.one("omrade")
 	if err != nil {
 		return err
@@ -474,16 +542,17 @@ func (p *Pages) compare(c *gin.Context) error {
 	}
 	r.page.Quartiles = true
 	r.page.Title = T(r.lang, "jamfor") + ": " + parent.Name
-	p.note(r)
-	return p.render(c, "compare.html", r.page)
+	return nil
 }
 
 // usage is the platform staff's page: active users and feature use in the nation.
 func (p *Pages) usage(c *gin.Context) error {
-	r, err := p.start(c, PathUsage, auth.RolePlatformStaff, auth.RoleInspector)
-	if err != nil {
-		return err
-	}
+	return p.serve(c, PathUsage, "usage.html", []auth.Role{auth.RolePlatformStaff, auth.RoleInspector}, buildUsage)
+}
+
+// buildUsage builds the content of the page.
+func buildUsage(r *request) error {
+	var err error
 	nation, err := r.parseArea(snapshot.LevelNation + ":" + snapshot.NationCode)
 	if err != nil {
 		return err
@@ -499,6 +568,5 @@ func (p *Pages) usage(c *gin.Context) error {
 		r.page.Sections = append(r.page.Sections, s)
 	}
 	r.page.Title = T(r.lang, "anvandning")
-	p.note(r)
-	return p.render(c, "usage.html", r.page)
+	return nil
 }

@@ -3,8 +3,9 @@
 package pages
 
 import (
-	"bytes"
+	"crypto/rand"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,6 +62,12 @@ type Pages struct {
 	tmpl   map[string]*template.Template
 	zone   *time.Location
 	log    *slog.Logger
+	// styles and scripts are the assets' URLs, fixed at start.
+	styles, scripts []string
+	cache           pageCache
+	// userMark and csrfMark stand for the signed-in user and the CSRF token in a cached
+	// page; random, so no content can hold them.
+	userMark, csrfMark string
 }
 
 // pageFiles are the page templates, each executed inside layout.html.
@@ -102,6 +109,18 @@ func New(cfg Config) (*Pages, error) {
 			return nil, fmt.Errorf("pages: parse %s: %w", f, err)
 		}
 		p.tmpl[f] = t
+	}
+	var rnd [16]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, fmt.Errorf("pages: markers: %w", err)
+	}
+	p.userMark = "user" + hex.EncodeToString(rnd[:8])
+	p.csrfMark = "csrf" + hex.EncodeToString(rnd[8:])
+	for _, s := range assets.Styles {
+		p.styles = append(p.styles, p.assets.URL(s))
+	}
+	for _, s := range assets.Scripts {
+		p.scripts = append(p.scripts, p.assets.URL(s))
 	}
 	return p, nil
 }
@@ -150,8 +169,9 @@ func (p *Pages) ErrorPage(c *gin.Context, status int, message string) {
 	if pr, ok := auth.FromContext(c); ok {
 		d.setUser(pr, c)
 	}
-	var buf bytes.Buffer
-	if err := p.tmpl["error.html"].ExecuteTemplate(&buf, "layout.html", d); err != nil {
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := p.tmpl["error.html"].ExecuteTemplate(buf, "layout.html", d); err != nil {
 		p.log.Error("render error page", "err", err)
 		c.String(status, message)
 		return
@@ -159,20 +179,16 @@ func (p *Pages) ErrorPage(c *gin.Context, status int, message string) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
+// assetURLs returns the pages' style sheets and scripts; the slices are shared, read only.
 func (p *Pages) assetURLs() (styles, scripts []string) {
-	for _, s := range assets.Styles {
-		styles = append(styles, p.assets.URL(s))
-	}
-	for _, s := range assets.Scripts {
-		scripts = append(scripts, p.assets.URL(s))
-	}
-	return styles, scripts
+	return p.styles, p.scripts
 }
 
-// render executes a page template into a buffer and writes it only when it succeeded.
+// render executes a page template into a pooled buffer and writes it only when it succeeded.
 func (p *Pages) render(c *gin.Context, file string, d *pageData) error {
-	var buf bytes.Buffer
-	if err := p.tmpl[file].ExecuteTemplate(&buf, "layout.html", d); err != nil {
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := p.tmpl[file].ExecuteTemplate(buf, "layout.html", d); err != nil {
 		return fmt.Errorf("render %s: %w", file, err)
 	}
 	c.Header("Cache-Control", "no-store")
@@ -202,6 +218,9 @@ type pageData struct {
 	RunID     string
 	Status    int
 	Message   string
+	// Body is the page's content rendered already (from the page cache); when empty the
+	// layout executes the page's "content" template.
+	Body template.HTML
 
 	Sections  []Section
 	Form      *form
