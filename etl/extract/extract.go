@@ -86,6 +86,7 @@ type run struct {
 	units       keySet
 	subjects    keySet
 	pupils      pupilMap
+	lastPupil   pupilCache
 	users       map[string]string
 	res         *Result
 	quarantine  []qrow
@@ -98,17 +99,48 @@ func (s keySet) has(f []byte) bool { _, ok := s[string(f)]; return ok }
 
 type pupilMap map[string]string
 
-func (m pupilMap) has(f []byte) bool { _, ok := m[string(f)]; return ok }
-
 // maxUserCache bounds the cache of re-keyed user keys.
 const maxUserCache = 1 << 20
 
-// rekeyPupil returns the re-keyed pupil key, from the map of loaded pupils when present.
+// pupilCache remembers the last pupil key looked up and what was found: a pupil's rows
+// usually come together, and one comparison is cheaper than hashing the key into the map
+// twice per row (check, then re-key).
+type pupilCache struct {
+	valid bool
+	key   []byte
+	hash  string // "" until computed for an unknown key
+	known bool
+}
+
+// lookupPupil returns the re-keyed pupil key of a loaded pupil and whether it was loaded.
+func (x *run) lookupPupil(f []byte) (string, bool) {
+	c := &x.lastPupil
+	if c.valid && string(c.key) == string(f) {
+		return c.hash, c.known
+	}
+	h, ok := x.pupils[string(f)]
+	c.valid, c.key, c.hash, c.known = true, append(c.key[:0], f...), h, ok
+	return h, ok
+}
+
+// knownPupil reports whether f is the key of a loaded pupil.
+func (x *run) knownPupil(f []byte) bool {
+	_, ok := x.lookupPupil(f)
+	return ok
+}
+
+// rekeyPupil returns the re-keyed pupil key, from the map of loaded pupils when present; the
+// HMAC of an unknown key is computed once per run of equal keys.
 func (x *run) rekeyPupil(f []byte) string {
-	if h, ok := x.pupils[string(f)]; ok {
+	h, ok := x.lookupPupil(f)
+	if ok {
 		return h
 	}
-	return string(x.hasher.AppendKey(string(f)))
+	if h == "" {
+		h = string(x.hasher.AppendKey(string(f)))
+		x.lastPupil.hash = h
+	}
+	return h
 }
 
 func (x *run) rekeyUser(f []byte) string {
@@ -163,7 +195,7 @@ func Run(ctx context.Context, src *pgx.Conn, wh *sql.DB, opts Options) (*Result,
 	x := &run{
 		opts: opts, hasher: opts.Keyer.Hasher(), extractedAt: res.ExtractedAt, clock: newClock(res.ExtractedAt),
 		organisers: keySet{}, units: keySet{}, subjects: keySet{}, pupils: pupilMap{},
-		users: map[string]string{}, res: res, mem: memory.NewGoAllocator(),
+		users: map[string]string{}, res: res, mem: newPoolAllocator(),
 	}
 
 	conn, err := wh.Conn(ctx)
@@ -362,6 +394,7 @@ func (x *run) accept(t *table, f [][]byte) {
 	case "pupils":
 		k := string(f[0])
 		x.pupils[k] = string(x.hasher.AppendKey(k))
+		x.lastPupil.valid = false
 	}
 }
 

@@ -176,7 +176,7 @@ func tables() []*table {
 				switch {
 				case anyNull(f, 1, 2, 3, 4, 5):
 					return RuleMissingValue
-				case !x.pupils.has(f[1]):
+				case !x.knownPupil(f[1]):
 					return RuleUnknownPupil
 				case !x.units.has(f[2]):
 					return RuleUnknownSchoolUnit
@@ -194,7 +194,7 @@ func tables() []*table {
 				switch {
 				case anyNull(f, 1, 2, 3, 4, 5, 6, 7):
 					return RuleMissingValue
-				case !x.pupils.has(f[1]):
+				case !x.knownPupil(f[1]):
 					return RuleUnknownPupil
 				case !x.units.has(f[2]):
 					return RuleUnknownSchoolUnit
@@ -216,7 +216,7 @@ func tables() []*table {
 				switch {
 				case anyNull(f, 1, 2, 3, 4, 5, 6):
 					return RuleMissingValue
-				case !x.pupils.has(f[1]):
+				case !x.knownPupil(f[1]):
 					return RuleUnknownPupil
 				case !x.units.has(f[2]):
 					return RuleUnknownSchoolUnit
@@ -238,7 +238,7 @@ func tables() []*table {
 				switch {
 				case anyNull(f, 1, 2, 3, 4, 5, 6):
 					return RuleMissingValue
-				case !x.pupils.has(f[1]):
+				case !x.knownPupil(f[1]):
 					return RuleUnknownPupil
 				case !x.units.has(f[2]):
 					return RuleUnknownSchoolUnit
@@ -260,7 +260,7 @@ func tables() []*table {
 				switch {
 				case anyNull(f, 3, 4, 5, 6):
 					return RuleMissingValue
-				case !x.pupils.has(f[0]):
+				case !x.knownPupil(f[0]):
 					return RuleUnknownPupil
 				case !x.units.has(f[1]):
 					return RuleUnknownSchoolUnit
