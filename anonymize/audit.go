@@ -1,0 +1,384 @@
+package anonymize
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// problem is what an attacker knows: the relations, the known values and the bounds of every
+// hidden cell. Protect and Audit share it; Protect also knows the true values (x0).
+type problem struct {
+	sys    *system
+	hidden []bool
+	value  []float64 // known cells: the value
+	lo, hi []float64 // hidden cells: what the display tells; hi may be +Inf
+	coded  []bool
+	x0     []float64 // a feasible point (the true values), or nil
+	width  float64   // Policy.ProtectionWidth
+}
+
+// failure is one hidden cell an attacker can bound too tightly.
+type failure struct {
+	cell   int32
+	lo, hi float64
+	reason string
+}
+
+// auditRun is the outcome of checking a problem.
+type auditRun struct {
+	checked, blocks, lps int
+	failures             []failure
+}
+
+// check bounds every hidden cell marked in targets (all when targets is nil). Exact disclosure is found by Gauss–Jordan elimination; a wide enough interval is
+// certified by a feasible direction from a feasible point; otherwise two linear programs
+// give the exact interval.
+func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) {
+	run := &auditRun{}
+	local := make([]int32, p.sys.n)
+	relStamp := make([]int32, len(p.sys.rels))
+	for i := range relStamp {
+		relStamp[i] = -1
+	}
+	for bi, block := range p.sys.blocks(p.hidden) {
+		var tk []int
+		for k, c := range block {
+			if targets == nil || targets[c] {
+				tk = append(tk, k)
+			}
+		}
+		if len(tk) == 0 {
+			continue
+		}
+		if bi%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		run.blocks++
+		run.checked += len(tk)
+		if len(block) > exactCap {
+			if err := p.checkLarge(block, tk, run); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for k, c := range block {
+			local[c] = int32(k)
+		}
+		var rows []sparseRow
+		for _, c := range block {
+			for _, ri := range p.sys.cellRel[c] {
+				if relStamp[ri] == int32(bi) {
+					continue
+				}
+				relStamp[ri] = int32(bi)
+				var r sparseRow
+				for _, t := range p.sys.rels[ri] {
+					if p.hidden[t.cell] {
+						r.idx = append(r.idx, local[t.cell])
+						r.val = append(r.val, t.coef)
+					} else {
+						r.rhs -= t.coef * p.value[t.cell]
+					}
+				}
+				rows = append(rows, r)
+			}
+		}
+		if err := p.checkBlock(block, rows, tk, run); err != nil {
+			return nil, err
+		}
+	}
+	return run, nil
+}
+
+// exactCap is the largest block bounded as a whole; larger blocks are certified cell by cell
+// over neighbourhoods (see checkLarge).
+const exactCap = 1500
+
+// interval is what an attacker can learn of one cell: [lo, hi], pinned when exact.
+type interval struct {
+	lo, hi float64
+	pinned bool
+	done   bool
+}
+
+// checkBlock bounds the target cells (local indices) of one independent block.
+func (p *problem) checkBlock(block []int32, rows []sparseRow, targets []int, run *auditRun) error {
+	var x []float64
+	if p.x0 != nil {
+		x = make([]float64, len(block))
+		for k, c := range block {
+			x[k] = p.x0[c]
+		}
+	}
+	ivs, err := p.bound(block, rows, x, targets, false, run)
+	if err != nil {
+		return err
+	}
+	for _, k := range targets {
+		p.judge(block[k], ivs[k], run, "")
+	}
+	return nil
+}
+
+// judge records a failure when iv is too narrow for cell c.
+func (p *problem) judge(c int32, iv interval, run *auditRun, note string) bool {
+	need := p.width
+	lo, hi := p.lo[c], p.hi[c]
+	if p.coded[c] {
+		need = hi - lo
+	}
+	if iv.pinned {
+		run.failures = append(run.failures, failure{c, iv.lo, iv.hi, "exactly disclosed by the relations" + note})
+		return false
+	}
+	if p.passes(c, 0, iv.lo, iv.hi, []float64{lo}, []float64{hi}, need) {
+		return true
+	}
+	reason := fmt.Sprintf("interval narrower than %s", FormatNumber(need, 2))
+	if p.coded[c] {
+		reason = "excludes a value the published band allows"
+	}
+	if iv.hi-iv.lo <= eps {
+		reason = "pinned to a single value"
+	}
+	run.failures = append(run.failures, failure{c, iv.lo, iv.hi, reason + note})
+	return false
+}
+
+// bound returns the intervals of the target cells (local indices) of a set of hidden cells
+// whose equations are rows; x is a feasible point or nil (then one is found). A target whose
+// certificate already shows it wide enough gets a certified sub-interval, else its exact
+// interval by linear programming.
+//
+// With certifyOnly, only the first target may take linear programs; the others get what the
+// certificate shows (a sub-interval of the true one).
+func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []int, certifyOnly bool, run *auditRun) ([]interval, error) {
+	nb := len(set)
+	e, err := reduce(nb, rows)
+	if err != nil {
+		return nil, fmt.Errorf("block of %d hidden cells: %w", nb, err)
+	}
+	lo := make([]float64, nb)
+	hi := make([]float64, nb)
+	for k, c := range set {
+		lo[k], hi[k] = p.lo[c], p.hi[c]
+	}
+	var solver *blockLP
+	lpSolver := func() *blockLP {
+		if solver == nil {
+			solver = newBlockLP(e, lo, hi)
+		}
+		return solver
+	}
+	if x == nil {
+		run.lps++
+		pt, err := lpSolver().feasible()
+		if err != nil {
+			return nil, fmt.Errorf("block of %d hidden cells: no value fits what is shown: %w", nb, err)
+		}
+		x = pt
+	} else {
+		x = append([]float64(nil), x...)
+	}
+	sum := append([]float64(nil), x...)
+	npts := 1.0
+	free := e.freeColumns()
+	out := make([]interval, nb)
+	for ti, k := range targets {
+		c := set[k]
+		need := p.width
+		if p.coded[c] {
+			need = hi[k] - lo[k]
+		}
+		if v, ok := e.determined(int32(k)); ok {
+			out[k] = interval{v, v, true, true}
+			continue
+		}
+		a, b := certify(e, free, int32(k), x, lo, hi)
+		if p.passes(c, k, a, b, lo, hi, need) {
+			out[k] = interval{a, b, false, true}
+			continue
+		}
+		if certifyOnly && ti > 0 {
+			out[k] = interval{a, b, false, false}
+			continue
+		}
+		run.lps += 2
+		s := lpSolver()
+		a, xa, err := s.extreme(k, 1)
+		if err != nil {
+			return nil, fmt.Errorf("block of %d hidden cells: %w", nb, err)
+		}
+		b, xb, err := s.extreme(k, -1)
+		if err != nil {
+			return nil, fmt.Errorf("block of %d hidden cells: %w", nb, err)
+		}
+		for _, pt := range [][]float64{xa, xb} {
+			if pt == nil {
+				continue
+			}
+			npts++
+			for i := range sum {
+				sum[i] += pt[i]
+				x[i] = sum[i] / npts
+			}
+		}
+		out[k] = interval{a, b, false, true}
+	}
+	return out, nil
+}
+
+// passes reports whether an attacker's interval [a, b] for cell c (local k) is wide enough.
+func (p *problem) passes(c int32, k int, a, b float64, lo, hi []float64, need float64) bool {
+	if p.coded[c] {
+		// Counts are whole: the attacker must not exclude any whole value the band allows.
+		return math.Ceil(a-1e-6) <= math.Ceil(lo[k]-1e-6) && math.Floor(b+1e-6) >= math.Floor(hi[k]+1e-6)
+	}
+	return b-a >= need-1e-9
+}
+
+// certify returns an interval of values cell k provably takes: feasible points x + t·z along
+// null-space directions z of the block's equations that stay within the bounds.
+func certify(e *echelon, free map[int32][]term, k int32, x, lo, hi []float64) (float64, float64) {
+	a, b := x[k], x[k]
+	try := func(f int32) {
+		col := free[f]
+		zk := 0.0
+		if f == k {
+			zk = 1
+		} else {
+			for _, t := range col {
+				if e.pivot[t.cell] == k {
+					zk = -t.coef
+				}
+			}
+		}
+		if zk == 0 {
+			return
+		}
+		tp, tm := math.Inf(1), math.Inf(1)
+		step := func(v int32, zv float64) {
+			up, down := hi[v]-x[v], x[v]-lo[v]
+			if up < 0 {
+				up = 0
+			}
+			if down < 0 {
+				down = 0
+			}
+			if zv > 0 {
+				tp = math.Min(tp, up/zv)
+				tm = math.Min(tm, down/zv)
+			} else {
+				tp = math.Min(tp, down/-zv)
+				tm = math.Min(tm, up/-zv)
+			}
+		}
+		step(f, 1)
+		for _, t := range col {
+			step(e.pivot[t.cell], -t.coef)
+		}
+		l, h := x[k]-tm*zk, x[k]+tp*zk
+		if zk < 0 {
+			l, h = x[k]+tp*zk, x[k]-tm*zk
+		}
+		a, b = math.Min(a, l), math.Max(b, h)
+	}
+	if e.rowOf[k] < 0 {
+		try(k)
+		return a, b
+	}
+	n := 0
+	for _, v := range e.rows[e.rowOf[k]].idx {
+		if v != k && e.rowOf[v] < 0 {
+			try(v)
+			if n++; n == 6 {
+				break
+			}
+		}
+	}
+	return a, b
+}
+
+// blockLP bounds cells of one block by linear programming in standard form: y = x − lo ≥ 0,
+// the block's independent equations, and y + s = hi − lo for every bounded cell. Phase 1 runs
+// once per block; each bound is a phase 2 from that feasible basis.
+type blockLP struct {
+	nb     int
+	ncol   int
+	lo, hi []float64
+	tab    *tableau
+	err    error
+}
+
+func newBlockLP(e *echelon, lo, hi []float64) *blockLP {
+	nb := len(lo)
+	var bounded []int
+	for k := range hi {
+		if !math.IsInf(hi[k], 1) {
+			bounded = append(bounded, k)
+		}
+	}
+	m := len(e.rows) + len(bounded)
+	ncol := nb + len(bounded)
+	a := make([]float64, m*ncol)
+	b := make([]float64, m)
+	for ri, row := range e.rows {
+		rhs := row.rhs
+		for k, v := range row.idx {
+			a[ri*ncol+int(v)] = row.val[k]
+			rhs -= row.val[k] * lo[v]
+		}
+		b[ri] = rhs
+	}
+	for j, k := range bounded {
+		r := len(e.rows) + j
+		a[r*ncol+k] = 1
+		a[r*ncol+nb+j] = 1
+		b[r] = hi[k] - lo[k]
+	}
+	s := &blockLP{nb: nb, ncol: ncol, lo: lo, hi: hi}
+	s.tab, s.err = newFeasibleTableau(m, ncol, a, b)
+	return s
+}
+
+// errLP reports a linear program the solver could not finish.
+var errLP = errors.New("linear program failed")
+
+func (s *blockLP) toX(y []float64) []float64 {
+	x := make([]float64, s.nb)
+	for k := range x {
+		x[k] = y[k] + s.lo[k]
+	}
+	return x
+}
+
+// feasible returns a point that fits the block's equations and bounds.
+func (s *blockLP) feasible() ([]float64, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.toX(s.tab.point()), nil
+}
+
+// extreme returns the smallest (dir 1) or largest (dir −1) value of cell k and the point
+// where it is reached (nil when unbounded).
+func (s *blockLP) extreme(k int, dir float64) (float64, []float64, error) {
+	if s.err != nil {
+		return 0, nil, fmt.Errorf("%w: %w", errLP, s.err)
+	}
+	c := make([]float64, s.ncol)
+	c[k] = dir
+	y, _, err := s.tab.minimize(c)
+	switch {
+	case errors.Is(err, errUnbounded):
+		return math.Inf(-int(dir)), nil, nil
+	case err != nil:
+		return 0, nil, fmt.Errorf("%w: %w", errLP, err)
+	}
+	x := s.toX(y)
+	return x[k], x, nil
+}

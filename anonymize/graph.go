@@ -1,0 +1,196 @@
+package anonymize
+
+import (
+	"fmt"
+	"math"
+)
+
+// term is one cell's coefficient in a relation: sum(coef * count) = 0 over a relation's terms.
+type term struct {
+	cell int32
+	coef float64
+}
+
+// system is the relations between cells in the form both Protect and Audit work on: each
+// relation is a list of terms summing to zero, and every cell knows the relations it is in.
+type system struct {
+	n       int
+	rels    [][]term
+	cellRel [][]int32 // relations each cell appears in
+	isTotal []bool    // the cell is the Total of some relation
+}
+
+// newSystem checks rels against n cells and indexes them.
+func newSystem(n int, rels []Relation) (*system, error) {
+	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), isTotal: make([]bool, n)}
+	counts := make([]int32, n)
+	for ri, r := range rels {
+		if r.Total < 0 || r.Total >= n {
+			return nil, fmt.Errorf("relation %d: total %d out of range", ri, r.Total)
+		}
+		if len(r.Parts) == 0 {
+			return nil, fmt.Errorf("relation %d: no parts", ri)
+		}
+		ts := make([]term, 0, len(r.Parts)+1)
+		ts = append(ts, term{int32(r.Total), 1})
+		for _, p := range r.Parts {
+			if p < 0 || p >= n {
+				return nil, fmt.Errorf("relation %d: part %d out of range", ri, p)
+			}
+			if p == r.Total {
+				return nil, fmt.Errorf("relation %d: cell %d is its own part", ri, p)
+			}
+			ts = append(ts, term{int32(p), -1})
+		}
+		s.isTotal[r.Total] = true
+		s.rels = append(s.rels, mergeTerms(ts))
+	}
+	for _, ts := range s.rels {
+		for _, t := range ts {
+			counts[t.cell]++
+		}
+	}
+	for i := range s.cellRel {
+		s.cellRel[i] = make([]int32, 0, counts[i])
+	}
+	for ri, ts := range s.rels {
+		for _, t := range ts {
+			s.cellRel[t.cell] = append(s.cellRel[t.cell], int32(ri))
+		}
+	}
+	return s, nil
+}
+
+// newSystemTerms builds a system from relations already in term form (from a snapshot).
+func newSystemTerms(n int, rels [][]term) (*system, error) {
+	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), isTotal: make([]bool, n)}
+	for ri, ts := range rels {
+		for _, t := range ts {
+			if t.cell < 0 || int(t.cell) >= n {
+				return nil, fmt.Errorf("relation %d: cell %d out of range", ri, t.cell)
+			}
+			if math.IsNaN(t.coef) || math.IsInf(t.coef, 0) {
+				return nil, fmt.Errorf("relation %d: bad coefficient", ri)
+			}
+		}
+		ts = mergeTerms(append([]term(nil), ts...))
+		if len(ts) == 0 {
+			continue
+		}
+		s.rels = append(s.rels, ts)
+	}
+	for ri, ts := range s.rels {
+		for _, t := range ts {
+			s.cellRel[t.cell] = append(s.cellRel[t.cell], int32(ri))
+		}
+	}
+	return s, nil
+}
+
+// mergeTerms adds up repeated cells and drops zero coefficients.
+func mergeTerms(ts []term) []term {
+	if len(ts) > 32 {
+		return mergeTermsMap(ts)
+	}
+	out := ts[:0]
+	for _, t := range ts {
+		merged := false
+		for k := range out {
+			if out[k].cell == t.cell {
+				out[k].coef += t.coef
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, t)
+		}
+	}
+	res := out[:0]
+	for _, t := range out {
+		if t.coef != 0 {
+			res = append(res, t)
+		}
+	}
+	return res
+}
+
+// unionFind groups hidden cells into independent blocks.
+type unionFind struct{ parent []int32 }
+
+func newUnionFind(n int) *unionFind {
+	u := &unionFind{parent: make([]int32, n)}
+	for i := range u.parent {
+		u.parent[i] = int32(i)
+	}
+	return u
+}
+
+func (u *unionFind) find(x int32) int32 {
+	for u.parent[x] != x {
+		u.parent[x] = u.parent[u.parent[x]]
+		x = u.parent[x]
+	}
+	return x
+}
+
+func (u *unionFind) union(a, b int32) {
+	ra, rb := u.find(a), u.find(b)
+	if ra != rb {
+		u.parent[ra] = rb
+	}
+}
+
+// blocks returns the independent blocks of hidden cells: hidden cells are linked when they
+// share a relation (the shown cells of a relation are constants).
+func (s *system) blocks(hidden []bool) [][]int32 {
+	u := newUnionFind(s.n)
+	for _, ts := range s.rels {
+		first := int32(-1)
+		for _, t := range ts {
+			if hidden[t.cell] {
+				if first < 0 {
+					first = t.cell
+				} else {
+					u.union(first, t.cell)
+				}
+			}
+		}
+	}
+	index := make(map[int32]int)
+	var out [][]int32
+	for i := 0; i < s.n; i++ {
+		if !hidden[i] {
+			continue
+		}
+		r := u.find(int32(i))
+		bi, ok := index[r]
+		if !ok {
+			bi = len(out)
+			index[r] = bi
+			out = append(out, nil)
+		}
+		out[bi] = append(out[bi], int32(i))
+	}
+	return out
+}
+
+func mergeTermsMap(ts []term) []term {
+	pos := make(map[int32]int, len(ts))
+	out := ts[:0]
+	for _, t := range ts {
+		if k, ok := pos[t.cell]; ok {
+			out[k].coef += t.coef
+			continue
+		}
+		pos[t.cell] = len(out)
+		out = append(out, t)
+	}
+	res := out[:0]
+	for _, t := range out {
+		if t.coef != 0 {
+			res = append(res, t)
+		}
+	}
+	return res
+}

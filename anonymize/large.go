@@ -1,0 +1,275 @@
+package anonymize
+
+import (
+	"container/heap"
+	"fmt"
+	"math"
+)
+
+// neighbourhoods are the sizes of the sets of hidden cells around a cell of a large block
+// that checkLarge tries, smallest first.
+var neighbourhoods = []int{12, 48, 160}
+
+// globalCap is the largest block whose whole elimination checkLarge attempts first.
+const globalCap = 200000
+
+// checkLarge certifies the cells of a block too large to bound as a whole. For each cell it
+// takes the hidden cells nearest to it (through shared relations), holds every other hidden
+// cell of the block at a feasible point, and bounds the cell over that neighbourhood. Holding
+// cells fixed only removes freedom, so an interval found this way lies inside the true one:
+// a cell that is wide enough here is wide enough (sound). A cell that is not wide enough in
+// the largest neighbourhood is reported, conservatively, as a failure.
+func (p *problem) checkLarge(block []int32, targets []int, run *auditRun) error {
+	x := make(map[int32]float64, len(block))
+	if p.x0 != nil {
+		for _, c := range block {
+			x[c] = p.x0[c]
+		}
+	} else {
+		pt, err := p.feasiblePoint(block)
+		if err != nil {
+			return err
+		}
+		x = pt
+	}
+	resolved := make(map[int32]bool, len(targets))
+	// First the whole block's elimination: exact for cells the relations pin, and its
+	// null-space directions certify most cells without a linear program.
+	if len(block) <= globalCap {
+		local := make(map[int32]int, len(block))
+		for k, c := range block {
+			local[c] = k
+		}
+		rows := p.localRows(block, local, x)
+		e, err := reduce(len(block), rows)
+		if err != nil {
+			return fmt.Errorf("block of %d hidden cells: %w", len(block), err)
+		}
+		free := e.freeColumns()
+		xs := make([]float64, len(block))
+		lo := make([]float64, len(block))
+		hi := make([]float64, len(block))
+		for k, c := range block {
+			xs[k], lo[k], hi[k] = x[c], p.lo[c], p.hi[c]
+		}
+		scratch := &auditRun{}
+		for _, tk := range targets {
+			c := block[tk]
+			if v, ok := e.determined(int32(tk)); ok {
+				p.judge(c, interval{v, v, true, true}, run, "")
+				resolved[c] = true
+				continue
+			}
+			a, b := certify(e, free, int32(tk), xs, lo, hi)
+			if p.judge(c, interval{lo: a, hi: b}, scratch, "") {
+				resolved[c] = true
+			}
+		}
+	}
+	inSet := make(map[int32]int, exactCap)
+	isTarget := make(map[int32]bool, len(targets))
+	for _, tk := range targets {
+		isTarget[block[tk]] = true
+	}
+	for _, tk := range targets {
+		h := block[tk]
+		if resolved[h] {
+			continue
+		}
+		var last interval
+		ok := false
+		for _, size := range neighbourhoods {
+			set := p.neighbourhood(h, size)
+			clear(inSet)
+			for k, c := range set {
+				inSet[c] = k
+			}
+			rows := p.localRows(set, inSet, x)
+			xs := make([]float64, len(set))
+			var want []int
+			for k, c := range set {
+				xs[k] = x[c]
+				if k == 0 || (isTarget[c] && !resolved[c]) {
+					want = append(want, k)
+				}
+			}
+			ivs, err := p.bound(set, rows, xs, want, true, run)
+			if err != nil {
+				return err
+			}
+			scratch := &auditRun{}
+			// Every interval over the neighbourhood lies inside the true one: a cell wide
+			// enough here is resolved, whichever cell the neighbourhood was built for.
+			for _, k := range want[1:] {
+				if p.judge(set[k], ivs[k], scratch, "") {
+					resolved[set[k]] = true
+				}
+			}
+			last = ivs[0]
+			if p.judge(h, last, scratch, "") {
+				ok = true
+				break
+			}
+			if len(set) < size {
+				break // the whole block is in the set: the interval is exact
+			}
+		}
+		resolved[h] = true
+		if !ok {
+			p.judge(h, interval{lo: last.lo, hi: last.hi, pinned: last.pinned && len(block) <= exactCap}, run,
+				fmt.Sprintf(" (within its %d nearest hidden cells)", min(len(block), neighbourhoods[len(neighbourhoods)-1])))
+		}
+	}
+	return nil
+}
+
+// neighbourhood returns up to size hidden cells nearest to h, h first. Distance through a
+// relation grows with the number of hidden cells in it, so that the small relations that
+// close cycles around h (its group's categories and genders) come before long lists of
+// sibling areas.
+func (p *problem) neighbourhood(h int32, size int) []int32 {
+	dist := map[int32]float64{h: 0}
+	done := map[int32]bool{}
+	pq := &cellHeap{{h, 0}}
+	var set []int32
+	for pq.Len() > 0 && len(set) < size {
+		it := heap.Pop(pq).(cellDist)
+		if done[it.cell] {
+			continue
+		}
+		done[it.cell] = true
+		set = append(set, it.cell)
+		for _, ri := range p.sys.cellRel[it.cell] {
+			nh := 0
+			for _, t := range p.sys.rels[ri] {
+				if p.hidden[t.cell] {
+					nh++
+				}
+			}
+			d := it.d + float64(nh)
+			for _, t := range p.sys.rels[ri] {
+				if !p.hidden[t.cell] || done[t.cell] {
+					continue
+				}
+				if od, ok := dist[t.cell]; !ok || d < od {
+					dist[t.cell] = d
+					heap.Push(pq, cellDist{t.cell, d})
+				}
+			}
+		}
+	}
+	return set
+}
+
+type cellDist struct {
+	cell int32
+	d    float64
+}
+
+type cellHeap []cellDist
+
+func (h cellHeap) Len() int { return len(h) }
+func (h cellHeap) Less(i, j int) bool {
+	if h[i].d != h[j].d {
+		return h[i].d < h[j].d
+	}
+	return h[i].cell < h[j].cell
+}
+func (h cellHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *cellHeap) Push(x any)   { *h = append(*h, x.(cellDist)) }
+func (h *cellHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// localRows are the equations of the relations touching set, with every cell outside it held
+// at its known value or at the feasible point x.
+func (p *problem) localRows(set []int32, inSet map[int32]int, x map[int32]float64) []sparseRow {
+	seen := map[int32]bool{}
+	var rows []sparseRow
+	for _, c := range set {
+		for _, ri := range p.sys.cellRel[c] {
+			if seen[ri] {
+				continue
+			}
+			seen[ri] = true
+			var r sparseRow
+			for _, t := range p.sys.rels[ri] {
+				switch k, in := inSet[t.cell]; {
+				case in:
+					r.idx = append(r.idx, int32(k))
+					r.val = append(r.val, t.coef)
+				case p.hidden[t.cell]:
+					r.rhs -= t.coef * x[t.cell]
+				default:
+					r.rhs -= t.coef * p.value[t.cell]
+				}
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// feasiblePoint finds values for a large block's hidden cells that fit its equations and
+// bounds, by cyclic projections onto each equation and the bounds (they converge to a point
+// of the intersection when there is one).
+func (p *problem) feasiblePoint(block []int32) (map[int32]float64, error) {
+	x := make(map[int32]float64, len(block))
+	inBlock := make(map[int32]bool, len(block))
+	for _, c := range block {
+		inBlock[c] = true
+		x[c] = p.lo[c]
+	}
+	type row struct {
+		cells []int32
+		coef  []float64
+		rhs   float64
+		norm  float64
+	}
+	var rows []row
+	seen := map[int32]bool{}
+	scale := 1.0
+	for _, c := range block {
+		for _, ri := range p.sys.cellRel[c] {
+			if seen[ri] {
+				continue
+			}
+			seen[ri] = true
+			var r row
+			for _, t := range p.sys.rels[ri] {
+				if inBlock[t.cell] {
+					r.cells = append(r.cells, t.cell)
+					r.coef = append(r.coef, t.coef)
+					r.norm += t.coef * t.coef
+				} else {
+					r.rhs -= t.coef * p.value[t.cell]
+				}
+			}
+			scale = math.Max(scale, math.Abs(r.rhs))
+			rows = append(rows, r)
+		}
+	}
+	tol := 1e-9 * scale
+	for sweep := 0; sweep < 100000; sweep++ {
+		worst := 0.0
+		for _, r := range rows {
+			res := r.rhs
+			for k, c := range r.cells {
+				res -= r.coef[k] * x[c]
+			}
+			worst = math.Max(worst, math.Abs(res))
+			f := res / r.norm
+			for k, c := range r.cells {
+				v := x[c] + f*r.coef[k]
+				x[c] = math.Min(math.Max(v, p.lo[c]), p.hi[c])
+			}
+		}
+		if worst <= tol {
+			return x, nil
+		}
+	}
+	return nil, fmt.Errorf("block of %d hidden cells: no value found that fits what is shown", len(block))
+}

@@ -1,0 +1,201 @@
+package anonymize
+
+import (
+	"errors"
+	"math"
+	"sort"
+)
+
+// errInconsistent reports relations that the known values contradict.
+var errInconsistent = errors.New("relations contradict the shown values")
+
+// eps is the tolerance of the elimination; cell values are counts.
+const eps = 1e-7
+
+// sparseRow is one row of a linear system over a block's local variables: sum(val*x[idx]) = rhs.
+type sparseRow struct {
+	idx []int32
+	val []float64
+	rhs float64
+}
+
+// echelon is the reduced row echelon form of a block's equations: every row has a pivot
+// variable with coefficient 1 that appears in no other row.
+type echelon struct {
+	nvar  int
+	rows  []sparseRow
+	pivot []int32 // pivot variable of each row
+	rowOf []int32 // row whose pivot is the variable, or -1 for a free variable
+}
+
+// reduce brings rows into reduced row echelon form by Gaussian elimination (Gauss–Jordan).
+// A variable is exactly determined by the rows iff its row holds nothing but its pivot.
+func reduce(nvar int, in []sparseRow) (*echelon, error) {
+	e := &echelon{nvar: nvar, rowOf: make([]int32, nvar)}
+	for i := range e.rowOf {
+		e.rowOf[i] = -1
+	}
+	// colRows[v] lists rows (by index) that hold variable v, so that a new pivot can be
+	// eliminated from earlier rows without scanning them all.
+	colRows := make([][]int32, nvar)
+	dense := make([]float64, nvar)
+	mark := make([]bool, nvar)
+	var touched []int32
+	for _, r := range in {
+		touched = touched[:0]
+		rhs := r.rhs
+		add := func(v int32, x float64) {
+			if !mark[v] {
+				mark[v] = true
+				touched = append(touched, v)
+			}
+			dense[v] += x
+		}
+		for k, v := range r.idx {
+			add(v, r.val[k])
+		}
+		// Eliminate existing pivots: pivot rows hold no other pivot, so one pass suffices.
+		for k := 0; k < len(touched); k++ {
+			v := touched[k]
+			pr := e.rowOf[v]
+			if pr < 0 || dense[v] == 0 {
+				continue
+			}
+			f := dense[v]
+			row := e.rows[pr]
+			for j, w := range row.idx {
+				add(w, -f*row.val[j])
+			}
+			rhs -= f * row.rhs
+			dense[v] = 0
+		}
+		// Collect what is left; choose the largest entry as pivot for stability.
+		var nr sparseRow
+		best, bestAbs := int32(-1), 0.0
+		for _, v := range touched {
+			x := dense[v]
+			dense[v] = 0
+			mark[v] = false
+			if math.Abs(x) <= eps || e.rowOf[v] >= 0 {
+				continue
+			}
+			nr.idx = append(nr.idx, v)
+			nr.val = append(nr.val, x)
+			if a := math.Abs(x); a > bestAbs+eps || (math.Abs(a-bestAbs) <= eps && v < best) {
+				best, bestAbs = v, a
+			}
+		}
+		if best < 0 {
+			if math.Abs(rhs) > 1e-6*math.Max(1, math.Abs(r.rhs)) {
+				return nil, errInconsistent
+			}
+			continue
+		}
+		sortRow(&nr)
+		var p float64
+		for k, v := range nr.idx {
+			if v == best {
+				p = nr.val[k]
+			}
+		}
+		for k := range nr.val {
+			nr.val[k] /= p
+		}
+		nr.rhs = rhs / p
+		ri := int32(len(e.rows))
+		// Eliminate the new pivot from earlier rows.
+		for _, orow := range colRows[best] {
+			if e.rowOf[e.pivot[orow]] != orow {
+				continue
+			}
+			e.rows[orow] = axpyRow(e.rows[orow], best, nr, colRows, orow)
+		}
+		colRows[best] = nil
+		e.rows = append(e.rows, nr)
+		e.pivot = append(e.pivot, best)
+		e.rowOf[best] = ri
+		for _, v := range nr.idx {
+			if v != best {
+				colRows[v] = append(colRows[v], ri)
+			}
+		}
+	}
+	return e, nil
+}
+
+// axpyRow returns row - row[v]*nr, recording new fill-in in colRows.
+func axpyRow(row sparseRow, v int32, nr sparseRow, colRows [][]int32, ri int32) sparseRow {
+	k := sort.Search(len(row.idx), func(i int) bool { return row.idx[i] >= v })
+	if k == len(row.idx) || row.idx[k] != v {
+		return row
+	}
+	f := row.val[k]
+	var out sparseRow
+	out.rhs = row.rhs - f*nr.rhs
+	i, j := 0, 0
+	for i < len(row.idx) || j < len(nr.idx) {
+		switch {
+		case j == len(nr.idx) || (i < len(row.idx) && row.idx[i] < nr.idx[j]):
+			out.idx = append(out.idx, row.idx[i])
+			out.val = append(out.val, row.val[i])
+			i++
+		case i == len(row.idx) || nr.idx[j] < row.idx[i]:
+			x := -f * nr.val[j]
+			if math.Abs(x) > eps {
+				out.idx = append(out.idx, nr.idx[j])
+				out.val = append(out.val, x)
+				colRows[nr.idx[j]] = append(colRows[nr.idx[j]], ri)
+			}
+			j++
+		default:
+			x := row.val[i] - f*nr.val[j]
+			if math.Abs(x) > eps {
+				out.idx = append(out.idx, row.idx[i])
+				out.val = append(out.val, x)
+			}
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+func sortRow(r *sparseRow) {
+	sort.Sort(rowSorter{r})
+}
+
+type rowSorter struct{ r *sparseRow }
+
+func (s rowSorter) Len() int           { return len(s.r.idx) }
+func (s rowSorter) Less(i, j int) bool { return s.r.idx[i] < s.r.idx[j] }
+func (s rowSorter) Swap(i, j int) {
+	s.r.idx[i], s.r.idx[j] = s.r.idx[j], s.r.idx[i]
+	s.r.val[i], s.r.val[j] = s.r.val[j], s.r.val[i]
+}
+
+// determined reports whether variable v is fixed by the equations, and its value.
+func (e *echelon) determined(v int32) (float64, bool) {
+	r := e.rowOf[v]
+	if r < 0 {
+		return 0, false
+	}
+	row := e.rows[r]
+	if len(row.idx) == 1 {
+		return row.rhs, true
+	}
+	return 0, false
+}
+
+// freeColumns returns, for each free variable, the rows (and coefficients) it appears in: the
+// null space basis vector of free variable f is x_f = 1, x_pivot(r) = -coef for those rows.
+func (e *echelon) freeColumns() map[int32][]term {
+	cols := make(map[int32][]term)
+	for ri, row := range e.rows {
+		for k, v := range row.idx {
+			if e.rowOf[v] < 0 {
+				cols[v] = append(cols[v], term{int32(ri), row.val[k]})
+			}
+		}
+	}
+	return cols
+}

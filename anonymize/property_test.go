@@ -1,0 +1,87 @@
+package anonymize
+
+import (
+	"context"
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// TestProtect_RandomCubes protects many random hierarchical tables with small groups and
+// checks that no shown figure rests on fewer than k and that the audit passes.
+func TestProtect_RandomCubes(t *testing.T) {
+	pol := DefaultPolicy()
+	for seed := int64(1); seed <= 60; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		spec := cubeSpec{
+			municipalities: 1 + rng.Intn(3),
+			schoolsMax:     1 + rng.Intn(4),
+			organisers:     rng.Intn(3),
+			categories:     2 + rng.Intn(3),
+			meanCount:      0.5 + rng.Float64()*8,
+			unknownShare:   rng.Float64() * 0.3,
+		}
+		c := genCube(rng, spec)
+		res, err := Protect(c.cells, c.rels, pol, nil)
+		if err != nil {
+			t.Fatalf("seed %d: Protect: %v", seed, err)
+		}
+		rep := checkProtected(t, c.cells, c.rels, res, pol)
+		st := res.Stats()
+		t.Logf("seed %d: %d cells, primary %d, coded %d, secondary %d, rounds %d, audit LPs %d", seed, st.Cells, st.Primary, st.Coded, st.Secondary, st.Rounds, rep.LPs)
+		if t.Failed() {
+			t.Fatalf("seed %d (%+v) failed", seed, spec)
+		}
+	}
+}
+
+// TestAudit_AgreesWithBruteForce compares Audit's intervals with one big linear program per
+// hidden cell over the whole table, on small random tables.
+func TestAudit_AgreesWithBruteForce(t *testing.T) {
+	pol := DefaultPolicy()
+	for seed := int64(100); seed < 112; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		c := genCube(rng, cubeSpec{municipalities: 1 + rng.Intn(2), schoolsMax: 3, organisers: rng.Intn(2),
+			categories: 2, meanCount: 1 + rng.Float64()*5, unknownShare: 0.2})
+		// An unprotected pattern (primary and coding only) so that failures occur too.
+		pr := newProtector(c.cells, mustSystem(t, c), pol, nil)
+		pub := pr.result().Public(c.cells)
+		rep, err := Audit(context.Background(), pub, c.rels, pol)
+		if err != nil {
+			t.Fatalf("seed %d: Audit: %v", seed, err)
+		}
+		failed := map[int]AuditFailure{}
+		for _, f := range rep.Failures {
+			failed[f.Cell] = f
+		}
+		brute := bruteIntervals(t, pub, c.rels)
+		for i, iv := range brute {
+			width := iv[1] - iv[0]
+			want := width < pol.ProtectionWidth-1e-6
+			if pub[i].Coded {
+				// A whole value the band allows is excluded.
+				want = math.Ceil(iv[0]-1e-6) > math.Ceil(pub[i].Lo-1e-6) || math.Floor(iv[1]+1e-6) < math.Floor(pub[i].Hi+1e-6)
+			}
+			f, got := failed[i]
+			if got != want {
+				t.Errorf("seed %d cell %s: brute interval %v, audit failure %v (%+v)", seed, pub[i].Key, iv, got, f)
+			}
+			if got && (math.Abs(f.Lo-iv[0]) > 1e-6 || math.Abs(f.Hi-iv[1]) > 1e-6) {
+				t.Errorf("seed %d cell %s: audit interval [%v, %v], brute %v", seed, pub[i].Key, f.Lo, f.Hi, iv)
+			}
+		}
+		t.Logf("seed %d: %d hidden, %d audit failures, %d LPs", seed, len(brute), len(rep.Failures), rep.LPs)
+		if rep.Checked != len(brute) {
+			t.Errorf("seed %d: audit checked %d cells, %d hidden", seed, rep.Checked, len(brute))
+		}
+	}
+}
+
+func mustSystem(tb testing.TB, c *cube) *system {
+	tb.Helper()
+	s, err := newSystem(len(c.cells), c.rels)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,353 @@
+package anonymize
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// checkCells rejects counts no table can hold.
+func checkCells(cells []Cell, rels []Relation) error {
+	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) || v < 0 }
+	for i, c := range cells {
+		switch {
+		case bad(c.Count) || bad(c.Group) || bad(c.Denom):
+			return fmt.Errorf("%w: cell %d: count, group and denominator must be finite and not negative", ErrInput, i)
+		case c.Structural && c.Count != 0:
+			return fmt.Errorf("%w: cell %d: a structural cell must be zero", ErrInput, i)
+		case c.Closed && c.Key == "":
+			return fmt.Errorf("%w: cell %d: a closed cell needs a key for the ledger", ErrInput, i)
+		case c.Denom > 0 && c.Count > c.Denom*(1+1e-9):
+			return fmt.Errorf("%w: cell %d: count exceeds its denominator", ErrInput, i)
+		}
+	}
+	return nil
+}
+
+// checkRelations rejects relations the counts do not satisfy.
+func checkRelations(cells []Cell, sys *system) error {
+	for ri, ts := range sys.rels {
+		sum, scale := 0.0, 1.0
+		for _, t := range ts {
+			v := t.coef * cells[t.cell].Count
+			sum += v
+			scale = math.Max(scale, math.Abs(v))
+		}
+		if math.Abs(sum) > 1e-9*scale {
+			return fmt.Errorf("%w: relation %d does not add up (off by %g)", ErrInput, ri, sum)
+		}
+	}
+	return nil
+}
+
+// protector holds the state of one Protect run.
+type protector struct {
+	cells  []Cell
+	sys    *system
+	pol    Policy
+	status []Status
+	band   []Band
+	prob   *problem
+	hc     []int32 // hidden cells per relation
+	queue  []int32 // relations with exactly one hidden cell
+	dirty  []bool  // hidden since the last audit round
+	rounds int
+}
+
+func newProtector(cells []Cell, sys *system, pol Policy, ledger *Ledger) *protector {
+	n := len(cells)
+	pr := &protector{cells: cells, sys: sys, pol: pol, status: make([]Status, n), band: make([]Band, n),
+		dirty: make([]bool, n), hc: make([]int32, len(sys.rels))}
+	pr.prob = &problem{sys: sys, hidden: make([]bool, n), value: make([]float64, n), lo: make([]float64, n),
+		hi: make([]float64, n), coded: make([]bool, n), x0: make([]float64, n), width: pol.ProtectionWidth}
+	for i, c := range cells {
+		pr.prob.x0[i] = c.Count
+		pr.status[i] = pr.primary(c)
+		if pr.status[i] == Shown && c.Closed && ledger.hidden(c.Key) {
+			pr.status[i] = SuppressedSecondary
+		}
+		pr.setHidden(i)
+	}
+	for ri, ts := range sys.rels {
+		for _, t := range ts {
+			if pr.prob.hidden[t.cell] {
+				pr.hc[ri]++
+			}
+		}
+		if pr.hc[ri] == 1 {
+			pr.queue = append(pr.queue, int32(ri))
+		}
+	}
+	return pr
+}
+
+// primary applies the rules that look at one cell alone: structural zeros, internal cells,
+// the group threshold and near-homogeneity.
+func (pr *protector) primary(c Cell) Status {
+	switch {
+	case c.Structural:
+		return Missing
+	case c.Internal || c.Group < float64(pr.pol.K):
+		return SuppressedPrimary
+	case c.Denom > 0:
+		t, ok := pr.pol.tier(c.Denom)
+		if !ok {
+			return Shown
+		}
+		share := c.Count / c.Denom
+		switch {
+		case share <= t.Low+1e-12:
+			return Coded
+		case share >= t.High-1e-12:
+			return Coded
+		}
+	}
+	return Shown
+}
+
+// setHidden records cell i's status in the attacker's problem.
+func (pr *protector) setHidden(i int) {
+	c, p := pr.cells[i], pr.prob
+	st := pr.status[i]
+	// An internal cell with no pupils at all (say, no pupil of unknown gender in a group)
+	// is never published, but deriving its zero tells nothing of anyone: it needs no
+	// protection, and the attacker's problem treats it as a known zero.
+	p.hidden[i] = st.Hidden() && !(c.Internal && c.Group == 0 && c.Count == 0)
+	p.lo[i], p.hi[i] = 0, math.Inf(1)
+	p.coded[i] = st == Coded
+	if st == Coded {
+		t, _ := pr.pol.tier(c.Denom)
+		if c.Count/c.Denom <= t.Low+1e-12 {
+			pr.band[i] = Band{Low: 0, High: t.Low, Label: "≤" + FormatPercent(t.Low, percentDecimals(t.Low))}
+		} else {
+			pr.band[i] = Band{Low: t.High, High: 1, Label: "≥" + FormatPercent(t.High, percentDecimals(t.High))}
+		}
+		p.lo[i], p.hi[i] = pr.band[i].Low*c.Denom, pr.band[i].High*c.Denom
+	}
+	if !p.hidden[i] {
+		p.value[i] = c.Count
+		if st == Missing || st.Hidden() {
+			p.value[i] = 0
+		}
+	}
+}
+
+// percentDecimals is the number of decimals a band limit needs (0 for 5 %, 1 for 2,5 %).
+func percentDecimals(share float64) int {
+	for d := 0; d < 3; d++ {
+		v := share * 100 * math.Pow(10, float64(d))
+		if math.Abs(v-math.Round(v)) < 1e-9 {
+			return d
+		}
+	}
+	return 3
+}
+
+// cost is what hiding cell i loses: its count, so that totals and large cells stay visible.
+// Cells too small to widen an interval by the protection width are used last.
+func (pr *protector) cost(i int32) float64 {
+	c := pr.cells[i].Count
+	if c < pr.pol.ProtectionWidth {
+		c += 1e12
+	}
+	return c
+}
+
+// hide suppresses cell i as secondary; a coded cell loses its band.
+func (pr *protector) hide(i int32) {
+	wasHidden := pr.prob.hidden[i]
+	pr.status[i] = SuppressedSecondary
+	pr.band[i] = Band{}
+	pr.setHidden(int(i))
+	pr.dirty[i] = true
+	if wasHidden {
+		return
+	}
+	for _, ri := range pr.sys.cellRel[i] {
+		pr.hc[ri]++
+		if pr.hc[ri] == 1 {
+			pr.queue = append(pr.queue, ri)
+		}
+	}
+}
+
+// cheapest returns the cheapest shown cell among the relations rs, or -1.
+func (pr *protector) cheapest(rs []int32) int32 {
+	best, bestCost := int32(-1), math.Inf(1)
+	for _, ri := range rs {
+		for _, t := range pr.sys.rels[ri] {
+			if pr.status[t.cell] != Shown {
+				continue
+			}
+			if c := pr.cost(t.cell); c < bestCost || (c == bestCost && t.cell < best) {
+				best, bestCost = t.cell, c
+			}
+		}
+	}
+	return best
+}
+
+// singletons hides a second cell in every relation that holds exactly one hidden cell, until
+// none is left: the hidden cell would otherwise be the shown total minus the shown parts.
+func (pr *protector) singletons() {
+	for len(pr.queue) > 0 {
+		ri := pr.queue[len(pr.queue)-1]
+		pr.queue = pr.queue[:len(pr.queue)-1]
+		if pr.hc[ri] != 1 {
+			continue
+		}
+		if c := pr.cheapest([]int32{ri}); c >= 0 {
+			pr.hide(c)
+		}
+	}
+}
+
+// run alternates the singleton pass with audit rounds, hiding a further cell for every cell
+// the audit finds too narrowly bounded, until the audit passes. It only ever hides more, so
+// it ends.
+func (pr *protector) run(ctx context.Context) error {
+	// Hiding a cell only takes a constraint away, so a cell that passed stays passed: each
+	// round re-checks the cells that failed and those hidden since.
+	var targets []bool
+	for {
+		pr.singletons()
+		pr.rounds++
+		if targets != nil {
+			for i, d := range pr.dirty {
+				if d {
+					targets[i] = true
+				}
+			}
+		}
+		rep, err := pr.prob.check(ctx, targets)
+		if err != nil {
+			return fmt.Errorf("protect: %w", err)
+		}
+		clear(pr.dirty)
+		if targets == nil {
+			targets = make([]bool, len(pr.cells))
+		} else {
+			clear(targets)
+		}
+		for _, f := range rep.failures {
+			targets[f.cell] = true
+		}
+		if len(rep.failures) == 0 {
+			return nil
+		}
+		sort.Slice(rep.failures, func(a, b int) bool { return rep.failures[a].cell < rep.failures[b].cell })
+		fixed := 0
+		touched := make(map[int32]bool)
+		for _, f := range rep.failures {
+			rs := pr.sys.cellRel[f.cell]
+			done := false
+			for _, ri := range rs {
+				if touched[ri] {
+					done = true
+				}
+			}
+			if done {
+				continue
+			}
+			c := pr.cheapest(rs)
+			if c < 0 {
+				c = pr.cheapest(pr.blockRelations(f.cell))
+			}
+			if c < 0 {
+				// Nothing shown is left around it: withdraw a band instead, the failing
+				// cell's own if it is coded, else the cheapest in its block.
+				c = pr.cheapestCoded(f.cell)
+			}
+			if c < 0 {
+				continue
+			}
+			pr.hide(c)
+			fixed++
+			for _, ri := range pr.sys.cellRel[c] {
+				touched[ri] = true
+			}
+		}
+		if fixed == 0 {
+			f := rep.failures[0]
+			return fmt.Errorf("%w: %d hidden cells stay bounded too tightly whatever else is hidden (e.g. %q: %s)",
+				ErrAudit, len(rep.failures), pr.cells[f.cell].Key, f.reason)
+		}
+	}
+}
+
+// cheapestCoded returns the failing cell itself when it is coded, else the coded cell of
+// smallest count in its block, or -1.
+func (pr *protector) cheapestCoded(c int32) int32 {
+	if pr.status[c] == Coded {
+		return c
+	}
+	best, bestCost := int32(-1), math.Inf(1)
+	for _, ri := range pr.blockRelations(c) {
+		for _, t := range pr.sys.rels[ri] {
+			if pr.status[t.cell] == Coded && pr.cells[t.cell].Count < bestCost {
+				best, bestCost = t.cell, pr.cells[t.cell].Count
+			}
+		}
+	}
+	return best
+}
+
+// blockRelations lists the relations of the hidden block that holds cell c.
+func (pr *protector) blockRelations(c int32) []int32 {
+	seenCell := map[int32]bool{c: true}
+	seenRel := map[int32]bool{}
+	stack := []int32{c}
+	var out []int32
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, ri := range pr.sys.cellRel[x] {
+			if seenRel[ri] {
+				continue
+			}
+			seenRel[ri] = true
+			out = append(out, ri)
+			for _, t := range pr.sys.rels[ri] {
+				if pr.prob.hidden[t.cell] && !seenCell[t.cell] {
+					seenCell[t.cell] = true
+					stack = append(stack, t.cell)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// result builds the outcomes and the summary.
+func (pr *protector) result() *Result {
+	res := &Result{outcomes: make([]Outcome, len(pr.cells))}
+	st := &res.stats
+	st.Cells = len(pr.cells)
+	st.Rounds = pr.rounds
+	for i, c := range pr.cells {
+		s := pr.status[i]
+		res.outcomes[i] = Outcome{status: s, band: pr.band[i], count: c.Count, denom: c.Denom}
+		switch s {
+		case Shown:
+			st.Shown++
+		case SuppressedPrimary:
+			st.Primary++
+		case SuppressedSecondary:
+			st.Secondary++
+		case Coded:
+			st.Coded++
+		case Missing:
+			st.Missing++
+		}
+		if c.Internal {
+			st.Internal++
+			continue
+		}
+		st.Population += c.Count
+		if s.Hidden() {
+			st.HiddenPopulation += c.Count
+		}
+	}
+	return res
+}

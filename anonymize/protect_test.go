@@ -1,0 +1,334 @@
+package anonymize
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+)
+
+// table builds small hand-made tables by key.
+type table struct {
+	cells []Cell
+	rels  []Relation
+	idx   map[string]int
+}
+
+func newTable() *table { return &table{idx: map[string]int{}} }
+
+// add adds a cell; group 0 means the count is its own group.
+func (t *table) add(c Cell) *table {
+	if c.Group == 0 && !c.Structural {
+		c.Group = c.Count
+	}
+	t.idx[c.Key] = len(t.cells)
+	t.cells = append(t.cells, c)
+	return t
+}
+
+func (t *table) rel(total string, parts ...string) *table {
+	r := Relation{Total: t.idx[total]}
+	for _, p := range parts {
+		r.Parts = append(r.Parts, t.idx[p])
+	}
+	t.rels = append(t.rels, r)
+	return t
+}
+
+func (t *table) protect(tb testing.TB, pol Policy) *Result {
+	tb.Helper()
+	res, err := Protect(t.cells, t.rels, pol, nil)
+	if err != nil {
+		tb.Fatalf("Protect: %v", err)
+	}
+	checkProtected(tb, t.cells, t.rels, res, pol)
+	return res
+}
+
+func (t *table) status(res *Result, key string) Status { return res.Outcome(t.idx[key]).Status() }
+
+// interval bounds a hidden cell from the published figures as an attacker would.
+func (t *table) interval(tb testing.TB, res *Result, key string, pol Policy) (float64, float64) {
+	tb.Helper()
+	iv := bruteIntervals(tb, res.Public(t.cells), t.rels)[t.idx[key]]
+	return iv[0], iv[1]
+}
+
+func TestProtect_Threshold(t *testing.T) {
+	pol := DefaultPolicy()
+	tests := []struct {
+		group float64
+		want  Status
+	}{
+		{0, SuppressedPrimary},
+		{float64(pol.K - 1), SuppressedPrimary},
+		{float64(pol.K), Shown},
+		{float64(pol.K + 1), Shown},
+	}
+	for _, tt := range tests {
+		t.Run(FormatNumber(tt.group, 0), func(t *testing.T) {
+			// Alone, and as a part beside a large sibling under a shown total.
+			tab := newTable().
+				add(Cell{Key: "all", Count: tt.group + 40}).
+				add(Cell{Key: "small", Count: tt.group, Group: tt.group}).
+				add(Cell{Key: "large", Count: 40}).
+				rel("all", "small", "large")
+			if tt.group == 0 {
+				tab.cells[1].Group = 0
+			}
+			res := tab.protect(t, pol)
+			if got := tab.status(res, "small"); got != tt.want {
+				t.Errorf("status of a group of %v = %v, want %v", tt.group, got, tt.want)
+			}
+			if tt.want.Hidden() {
+				if tab.status(res, "all") == Shown && tab.status(res, "large") == Shown {
+					t.Errorf("total and sibling both shown: the hidden cell is their difference")
+				}
+				lo, hi := tab.interval(t, res, "small", pol)
+				if hi-lo < pol.ProtectionWidth {
+					t.Errorf("attacker bounds the hidden cell to [%v, %v]", lo, hi)
+				}
+			} else if s := res.Stats(); s.Secondary != 0 {
+				t.Errorf("secondary suppressions = %d, want 0", s.Secondary)
+			}
+		})
+	}
+}
+
+func TestProtect_AllFail(t *testing.T) {
+	pol := DefaultPolicy()
+	tab := newTable().add(Cell{Key: "total", Count: 24})
+	grades := []string{"A", "B", "C", "D", "E", "F", "-"}
+	for _, g := range grades {
+		v := 0.0
+		if g == "F" {
+			v = 24
+		}
+		tab.add(Cell{Key: g, Count: v, Group: 24, Denom: 24})
+	}
+	tab.rel("total", grades...)
+	res := tab.protect(t, pol)
+	if got := tab.status(res, "total"); got != Shown {
+		t.Errorf("group size status = %v, want shown", got)
+	}
+	for _, g := range grades {
+		o := res.Outcome(tab.idx[g])
+		if o.Status() != Coded {
+			t.Errorf("grade %s: status %v, want coded", g, o.Status())
+			continue
+		}
+		want := "≤5\u00a0%"
+		if g == "F" {
+			want = "≥95\u00a0%"
+		}
+		if got := o.ShareDisplay(tab.cells[tab.idx[g]].Count/24, 1); got != want {
+			t.Errorf("grade %s: share display %q, want %q", g, got, want)
+		}
+		if got := o.CountDisplay(); got != DisplayHidden {
+			t.Errorf("grade %s: count display %q, want %q", g, got, DisplayHidden)
+		}
+		if _, ok := o.Value(); ok {
+			t.Errorf("grade %s: exact count published", g)
+		}
+	}
+	// A reader cannot tell "all 24 failed" from "23 failed".
+	lo, hi := tab.interval(t, res, "F", pol)
+	if lo > 23 || hi < 24 {
+		t.Errorf("attacker bounds F to [%v, %v], want it to allow 23 and 24", lo, hi)
+	}
+}
+
+func TestProtect_OneBoyAmongTwelveGirls(t *testing.T) {
+	pol := DefaultPolicy()
+	tab := newTable().
+		add(Cell{Key: "all", Count: 13}).
+		add(Cell{Key: "F", Count: 12}).
+		add(Cell{Key: "M", Count: 1}).
+		rel("all", "F", "M")
+	res := tab.protect(t, pol)
+	if got := tab.status(res, "M"); got != SuppressedPrimary {
+		t.Errorf("boy: %v, want suppressed_primary", got)
+	}
+	if tab.status(res, "F") == Shown && tab.status(res, "all") == Shown {
+		t.Error("girls and all shown: the boy is all − girls")
+	}
+	if lo, hi := tab.interval(t, res, "M", pol); hi-lo < pol.ProtectionWidth {
+		t.Errorf("boys bounded to [%v, %v]", lo, hi)
+	}
+}
+
+func TestProtect_SingleSchoolUnit(t *testing.T) {
+	pol := DefaultPolicy()
+	tests := []struct {
+		name string
+		tab  *table
+	}{
+		{"municipality with one school unit", newTable().
+			add(Cell{Key: "nation", Count: 58}).
+			add(Cell{Key: "mun1", Count: 8}).
+			add(Cell{Key: "mun2", Count: 50}).
+			add(Cell{Key: "mun1/s1", Count: 8}).
+			add(Cell{Key: "mun2/s1", Count: 20}).
+			add(Cell{Key: "mun2/s2", Count: 30}).
+			rel("nation", "mun1", "mun2").
+			rel("mun1", "mun1/s1").
+			rel("mun2", "mun2/s1", "mun2/s2")},
+		{"organiser with one school unit", newTable().
+			add(Cell{Key: "mun", Count: 47}).
+			add(Cell{Key: "s1", Count: 7}).
+			add(Cell{Key: "s2", Count: 25}).
+			add(Cell{Key: "s3", Count: 15}).
+			add(Cell{Key: "org1", Count: 7}).
+			add(Cell{Key: "org2", Count: 40}).
+			rel("mun", "s1", "s2", "s3").
+			rel("org1", "s1").
+			rel("org2", "s2", "s3").
+			rel("mun", "org1", "org2")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.tab.protect(t, pol)
+			for i, c := range tt.tab.cells {
+				if c.Count < float64(pol.K) && res.Outcome(i).Status() == Shown {
+					t.Errorf("%s (%v pupils) shown", c.Key, c.Count)
+				}
+			}
+			small := tt.tab.cells[1].Key
+			if tt.name[0] == 'o' {
+				small = "s1"
+			}
+			if lo, hi := tt.tab.interval(t, res, small, pol); hi-lo < pol.ProtectionWidth {
+				t.Errorf("%s bounded to [%v, %v]", small, lo, hi)
+			}
+		})
+	}
+}
+
+// TestProtect_HiddenSumToSmall: hidden cells adding up to a shown 0 or 1 pin each other by
+// non-negativity though no single equation gives them away; the audit must see it and
+// Protect must widen them.
+func TestProtect_HiddenSumToSmall(t *testing.T) {
+	pol := DefaultPolicy()
+	for _, sum := range []float64{0, 1} {
+		t.Run(FormatNumber(sum, 0), func(t *testing.T) {
+			tab := newTable().
+				add(Cell{Key: "total", Count: 40 + sum}).
+				add(Cell{Key: "a", Count: sum, Group: 3}).
+				add(Cell{Key: "b", Count: 0, Group: 2}).
+				add(Cell{Key: "c", Count: 40}).
+				rel("total", "a", "b", "c")
+			// The naive pattern (primaries only) fails the audit.
+			naive := make([]Public, len(tab.cells))
+			for i, c := range tab.cells {
+				naive[i] = Public{Key: c.Key, Shown: c.Group >= 10, Value: c.Count, Unbounded: c.Group < 10}
+			}
+			rep, err := Audit(context.Background(), naive, tab.rels, pol)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Failures) != 2 {
+				t.Fatalf("audit of the naive pattern: %d failures, want 2 (a and b)", len(rep.Failures))
+			}
+			for _, f := range rep.Failures {
+				if f.Lo != 0 || f.Hi != sum {
+					t.Errorf("naive: %s bounded to [%v, %v], want [0, %v]", f.Key, f.Lo, f.Hi, sum)
+				}
+			}
+			res := tab.protect(t, pol)
+			if lo, hi := tab.interval(t, res, "a", pol); hi-lo < pol.ProtectionWidth {
+				t.Errorf("a bounded to [%v, %v]", lo, hi)
+			}
+		})
+	}
+}
+
+// TestProtect_MeanOfHiddenGroup: a group's mean is hidden (its n is below k) while the
+// parent's mean and n are shown; sums (mean × n) obey the same relations as n, so the
+// pattern Protect finds for the n cells must protect the sums too.
+func TestProtect_MeanOfHiddenGroup(t *testing.T) {
+	pol := DefaultPolicy()
+	n := newTable().
+		add(Cell{Key: "all", Count: 25}).
+		add(Cell{Key: "F", Count: 22}).
+		add(Cell{Key: "M", Count: 3}).
+		rel("all", "F", "M")
+	res := n.protect(t, pol)
+	sums := map[string]float64{"all": 230 * 25, "F": 225 * 22, "M": 230*25 - 225*22}
+	pub := make([]Public, len(n.cells))
+	naive := make([]Public, len(n.cells))
+	for i, c := range n.cells {
+		o := res.Outcome(i)
+		pub[i] = Public{Key: c.Key, Shown: o.Status() == Shown, Value: sums[c.Key], Unbounded: o.Status() != Shown}
+		naive[i] = Public{Key: c.Key, Shown: c.Key != "M", Value: sums[c.Key], Unbounded: c.Key == "M"}
+		if c.Key == "M" && o.ValueDisplay(sums["M"]/3, 1) != DisplayHidden {
+			t.Errorf("mean of the boys displayed as %q", o.ValueDisplay(sums["M"]/3, 1))
+		}
+	}
+	rep, err := Audit(context.Background(), naive, n.rels, pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Failures) != 1 || rep.Failures[0].Lo != sums["M"] {
+		t.Errorf("naive pattern: failures %+v, want the boys' sum %v pinned", rep.Failures, sums["M"])
+	}
+	rep, err = Audit(context.Background(), pub, n.rels, pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Failures) != 0 {
+		t.Errorf("protected pattern over sums: failures %+v", rep.Failures)
+	}
+}
+
+func TestProtect_BadInput(t *testing.T) {
+	pol := DefaultPolicy()
+	tests := []struct {
+		name  string
+		cells []Cell
+		rels  []Relation
+	}{
+		{"does not add up", []Cell{{Key: "t", Count: 10}, {Key: "a", Count: 4}, {Key: "b", Count: 5}}, []Relation{{0, []int{1, 2}}}},
+		{"negative", []Cell{{Key: "a", Count: -1}}, nil},
+		{"nan", []Cell{{Key: "a", Count: math.NaN()}}, nil},
+		{"out of range", []Cell{{Key: "a", Count: 1}}, []Relation{{0, []int{3}}}},
+		{"structural not zero", []Cell{{Key: "a", Count: 1, Structural: true}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Protect(tt.cells, tt.rels, pol, nil); !errors.Is(err, ErrInput) {
+				t.Errorf("Protect error = %v, want ErrInput", err)
+			}
+		})
+	}
+	if _, err := Protect(nil, nil, Policy{K: 0}, nil); !errors.Is(err, ErrPolicy) {
+		t.Errorf("Protect with k = 0: %v, want ErrPolicy", err)
+	}
+}
+
+func TestAudit_Inconsistent(t *testing.T) {
+	cells := []Public{{Key: "t", Shown: true, Value: 10}, {Key: "a", Shown: true, Value: 12}, {Key: "b", Unbounded: true}}
+	if _, err := Audit(context.Background(), cells, []Relation{{0, []int{1, 2}}}, DefaultPolicy()); err == nil {
+		t.Error("Audit of figures no values fit: no error")
+	}
+}
+
+func TestProtect_Structural(t *testing.T) {
+	pol := DefaultPolicy()
+	// A school without grade 9: the grade-9 cell is known empty, so the total equals grade 8
+	// and that is no disclosure.
+	tab := newTable().
+		add(Cell{Key: "all", Count: 30}).
+		add(Cell{Key: "g8", Count: 30}).
+		add(Cell{Key: "g9", Structural: true}).
+		rel("all", "g8", "g9")
+	res := tab.protect(t, pol)
+	if got := tab.status(res, "g9"); got != Missing {
+		t.Errorf("structural cell: %v, want missing", got)
+	}
+	if got := res.Outcome(tab.idx["g9"]).CountDisplay(); got != DisplayMissing {
+		t.Errorf("structural display %q, want %q", got, DisplayMissing)
+	}
+	if s := res.Stats(); s.Secondary != 0 || s.Shown != 2 {
+		t.Errorf("stats %+v, want 2 shown and no secondary", s)
+	}
+}

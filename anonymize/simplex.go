@@ -1,0 +1,219 @@
+package anonymize
+
+import (
+	"errors"
+	"math"
+)
+
+// errInfeasible reports constraints no point satisfies; errUnbounded an objective without a
+// finite optimum.
+var (
+	errInfeasible = errors.New("no point satisfies the constraints")
+	errUnbounded  = errors.New("unbounded")
+)
+
+const lpTol = 1e-9
+
+// tableau is a dense simplex tableau for min cᵀy, A y = b, y ≥ 0, kept after phase 1 so that
+// many objectives can be optimised from the same feasible basis.
+type tableau struct {
+	m, n  int       // rows, structural columns (artificials are dropped after phase 1)
+	t     []float64 // m rows × (n+1) columns, last column the right-hand side
+	basis []int
+}
+
+func (tb *tableau) at(i, j int) float64 { return tb.t[i*(tb.n+1)+j] }
+
+// newFeasibleTableau runs phase 1 on A (m×n, row-major) and b; b may be negative.
+func newFeasibleTableau(m, n int, a []float64, b []float64) (*tableau, error) {
+	w := n + m + 1
+	t := make([]float64, m*w)
+	for i := 0; i < m; i++ {
+		sign := 1.0
+		if b[i] < 0 {
+			sign = -1
+		}
+		for j := 0; j < n; j++ {
+			t[i*w+j] = sign * a[i*n+j]
+		}
+		t[i*w+n+i] = 1
+		t[i*w+w-1] = sign * b[i]
+	}
+	basis := make([]int, m)
+	for i := range basis {
+		basis[i] = n + i
+	}
+	// Phase 1 objective: minimise the sum of artificials; reduced costs d_j = -Σ_i t_ij.
+	cost := make([]float64, w)
+	for j := 0; j < n; j++ {
+		for i := 0; i < m; i++ {
+			cost[j] -= t[i*w+j]
+		}
+	}
+	for i := 0; i < m; i++ {
+		cost[w-1] -= t[i*w+w-1]
+	}
+	if err := iterate(t, m, w, basis, cost, w-1); err != nil {
+		return nil, err
+	}
+	if -cost[w-1] > 1e-7*math.Max(1, maxAbs(b)) {
+		return nil, errInfeasible
+	}
+	// Drive artificials out of the basis.
+	for i := 0; i < m; i++ {
+		if basis[i] < n {
+			continue
+		}
+		p := -1
+		for j := 0; j < n; j++ {
+			if math.Abs(t[i*w+j]) > 1e-7 {
+				p = j
+				break
+			}
+		}
+		if p < 0 {
+			continue // a redundant row: its artificial stays basic at zero
+		}
+		pivot(t, m, w, i, p, nil)
+		basis[i] = p
+	}
+	// Compact to the structural columns (an artificial left basic belongs to a zero row).
+	nt := make([]float64, m*(n+1))
+	for i := 0; i < m; i++ {
+		copy(nt[i*(n+1):i*(n+1)+n], t[i*w:i*w+n])
+		nt[i*(n+1)+n] = t[i*w+w-1]
+	}
+	return &tableau{m: m, n: n, t: nt, basis: basis}, nil
+}
+
+// point returns the basic feasible solution.
+func (tb *tableau) point() []float64 {
+	y := make([]float64, tb.n)
+	for i, bv := range tb.basis {
+		if bv < tb.n {
+			y[bv] = tb.at(i, tb.n)
+		}
+	}
+	return y
+}
+
+// minimize optimises cᵀy from the feasible basis (the tableau is copied, not changed).
+func (tb *tableau) minimize(c []float64) ([]float64, float64, error) {
+	w := tb.n + 1
+	t := append([]float64(nil), tb.t...)
+	basis := append([]int(nil), tb.basis...)
+	cost := make([]float64, w)
+	copy(cost, c)
+	for i, bv := range basis {
+		if bv >= tb.n || c[bv] == 0 {
+			continue
+		}
+		f := c[bv]
+		row := t[i*w : (i+1)*w]
+		for j := range cost {
+			cost[j] -= f * row[j]
+		}
+	}
+	if err := iterate(t, tb.m, w, basis, cost, tb.n); err != nil {
+		return nil, 0, err
+	}
+	y := make([]float64, tb.n)
+	for i, bv := range basis {
+		if bv < tb.n {
+			y[bv] = t[i*w+tb.n]
+		}
+	}
+	return y, -cost[w-1], nil
+}
+
+// iterate pivots until no column below limit has a negative reduced cost (Dantzig's rule,
+// Bland's rule after a run of degenerate pivots so that it cannot cycle).
+func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) error {
+	degenerate := 0
+	for iter := 0; ; iter++ {
+		if iter > 50000+100*(m+w) {
+			return errors.New("simplex did not converge")
+		}
+		bland := degenerate > 20
+		enter := -1
+		best := -lpTol
+		for j := 0; j < limit; j++ {
+			if cost[j] < best {
+				enter, best = j, cost[j]
+				if bland {
+					break
+				}
+			}
+		}
+		if enter < 0 {
+			return nil
+		}
+		leave := -1
+		ratio := math.Inf(1)
+		for i := 0; i < m; i++ {
+			a := t[i*w+enter]
+			if a <= lpTol {
+				continue
+			}
+			r := t[i*w+w-1] / a
+			if r < ratio-1e-12 || (r <= ratio+1e-12 && leave >= 0 && basis[i] < basis[leave]) {
+				ratio, leave = r, i
+			}
+		}
+		if leave < 0 {
+			return errUnbounded
+		}
+		if ratio <= 1e-12 {
+			degenerate++
+		} else {
+			degenerate = 0
+		}
+		pivot(t, m, w, leave, enter, cost)
+		basis[leave] = enter
+	}
+}
+
+// pivot makes column j basic in row r.
+func pivot(t []float64, m, w, r, j int, cost []float64) {
+	row := t[r*w : (r+1)*w]
+	p := row[j]
+	for k := range row {
+		row[k] /= p
+	}
+	row[j] = 1
+	for i := 0; i < m; i++ {
+		if i == r {
+			continue
+		}
+		o := t[i*w : (i+1)*w]
+		f := o[j]
+		if f == 0 {
+			continue
+		}
+		for k, v := range row {
+			if v != 0 {
+				o[k] -= f * v
+			}
+		}
+		o[j] = 0
+	}
+	if cost != nil {
+		f := cost[j]
+		if f != 0 {
+			for k, v := range row {
+				if v != 0 {
+					cost[k] -= f * v
+				}
+			}
+			cost[j] = 0
+		}
+	}
+}
+
+func maxAbs(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = math.Max(m, math.Abs(x))
+	}
+	return m
+}
