@@ -88,6 +88,9 @@ func (pr *protector) primary(c Cell) Status {
 	switch {
 	case c.Structural:
 		return Missing
+	case c.Internal && c.Group == 0 && c.Count == 0:
+		// Never published, and empty: deriving its zero tells nothing of anyone.
+		return Missing
 	case c.Internal || c.Group < float64(pr.pol.K):
 		return SuppressedPrimary
 	case c.Denom > 0:

@@ -174,14 +174,15 @@ func display(o outcome, v float64, f format, measure string) string {
 // bound is what a reader learns of an additive cell from its display alone.
 func bound(id int64, cell anonymize.Cell, o outcome) snapshot.Bound {
 	b := snapshot.Bound{CellID: id}
+	// A coded count stays unbounded here: its band times the denominator would leak the
+	// denominator wherever that is hidden. An internal cell that is known empty (no pupil of
+	// unknown gender in the group) is a known zero, as protection treats it.
 	switch {
+	case o.status == anonymize.Missing:
+		b.Upper = ptr(0.0)
 	case cell.Internal:
 	case o.status == anonymize.Shown:
 		b.Lower, b.Upper = cell.Count, ptr(cell.Count)
-	case o.status == anonymize.Missing:
-		b.Upper = ptr(0.0)
-	case o.status == anonymize.Coded:
-		b.Lower, b.Upper = o.band.Low*cell.Denom, ptr(o.band.High*cell.Denom)
 	}
 	return b
 }

@@ -3,10 +3,120 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/skolstat/skolstat/etl/build"
+	"github.com/skolstat/skolstat/etl/nightly"
+	"github.com/skolstat/skolstat/etl/publish"
+	"github.com/skolstat/skolstat/etl/synth"
 )
 
-// runDemo is not built yet (placeholder so the binary links while its issue is worked on).
+// demoConfig is the configuration of `skolstat demo`.
+type demoConfig struct {
+	DataDir string
+	Addr    string
+	Profile string
+	Seed    int64
+	Rebuild bool
+}
+
+// Validate checks the flags.
+func (c *demoConfig) Validate() error {
+	if c.DataDir == "" {
+		return errors.New("--data is required")
+	}
+	if c.Addr == "" {
+		return errors.New("--addr is required")
+	}
+	return synth.Options{Profile: c.Profile, Seed: c.Seed}.Validate()
+}
+
+func parseDemo(args []string, stderr io.Writer) (*demoConfig, error) {
+	cfg := &demoConfig{}
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DataDir, "data", ".demo", "data directory for the demo's warehouse, snapshots and keys")
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&cfg.Profile, "profile", "municipality", "synthetic profile: small or municipality")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the synthetic data")
+	fs.BoolVar(&cfg.Rebuild, "rebuild", false, "generate and publish anew even when the data directory has a snapshot")
+	if err := fs.Parse(args); err != nil {
+		return nil, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "demo: unexpected arguments %q\n", fs.Args())
+		return nil, errUsage
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "demo: %v\n", err)
+		return nil, errUsage
+	}
+	return cfg, nil
+}
+
+// runDemo generates synthetic data straight into the warehouse, runs the build, protection,
+// audit and publication of a nightly run on it, and serves the result with demo users.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	cfg, err := parseDemo(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if _, err := publish.Current(cfg.DataDir); cfg.Rebuild || errors.Is(err, publish.ErrNoSnapshot) {
+		if err := demoPublish(ctx, cfg, log); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	} else {
+		log.Info("serving the existing demo snapshot (--rebuild makes a new one)", "data", cfg.DataDir)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	fmt.Fprintf(stdout, "skolstat demo: open http://%s/ and sign in as a demo user\n", ln.Addr())
+	return serve(ctx, &serveConfig{DataDir: cfg.DataDir, Addr: cfg.Addr, DevAuth: true,
+		ReloadInterval: 30 * time.Second, LogLevel: "info"}, ln, stderr)
+}
+
+// demoPublish fills a new warehouse with synthetic data and publishes it.
+func demoPublish(ctx context.Context, cfg *demoConfig, log *slog.Logger) error {
+	gen, err := synth.New(synth.Options{Profile: cfg.Profile, Seed: cfg.Seed})
+	if err != nil {
+		return err
+	}
+	ncfg := nightly.Config{DataDir: cfg.DataDir, Builder: &build.Builder{Logger: log}, Logger: log}
+	if err := os.Remove(filepath.Join(cfg.DataDir, nightly.WarehouseFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove old demo warehouse: %w", err)
+	}
+	keyer, err := ncfg.Keyer()
+	if err != nil {
+		return err
+	}
+	wh, err := ncfg.OpenWarehouse(ctx)
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	start := time.Now()
+	stats, err := gen.WriteWarehouse(ctx, wh, keyer.Key)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	log.Info("synthetic data generated", "profile", cfg.Profile, "pupils", gen.Pupils(),
+		"rows", stats.Total, "duration", time.Since(start).Round(time.Millisecond))
+	rec, err := nightly.Publish(ctx, ncfg, wh, "synthetic", time.Now())
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	log.Info("demo snapshot published", "run", rec.ID, "cells", rec.Cells)
+	return nil
 }

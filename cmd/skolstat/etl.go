@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/skolstat/skolstat/etl/build"
 	"io"
 	"log/slog"
 	"sort"
@@ -39,7 +40,7 @@ func (c *etlConfig) Validate() error {
 }
 
 // etlBuilder is the build step of a run: statistics, protection and audit.
-func etlBuilder() nightly.Builder { return nightly.AreasBuilder{} }
+func etlBuilder() nightly.Builder { return &build.Builder{} }
 
 // runETL runs one nightly ETL run.
 func runETL(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -1,0 +1,243 @@
+// Package build is the nightly run's build step: it computes the statistics catalogue over the
+// warehouse, protects every cell, audits what would be published as an attacker would, and
+// hands the protected content to publishing — or blocks the release.
+package build
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/skolstat/skolstat/anonymize"
+	"github.com/skolstat/skolstat/etl/nightly"
+	"github.com/skolstat/skolstat/etl/snapshot"
+	"github.com/skolstat/skolstat/reports"
+)
+
+// LedgerFile is the anonymize ledger's file name in the data directory.
+const LedgerFile = "ledger.json"
+
+// maxReported caps how many failing cells a blocked run's error names.
+const maxReported = 20
+
+// Builder is the real nightly.Builder: reports → anonymize → audit.
+type Builder struct {
+	// Policy is the protection policy; the zero value means anonymize.DefaultPolicy().
+	Policy anonymize.Policy
+	// Logger receives progress (counts only, never row content); nil discards it.
+	Logger *slog.Logger
+	// Statistics restricts the build to these statistic ids; empty builds the whole catalogue.
+	Statistics []string
+}
+
+var _ nightly.Builder = (*Builder)(nil)
+
+func (b *Builder) policy() anonymize.Policy {
+	if b.Policy.K == 0 {
+		return anonymize.DefaultPolicy()
+	}
+	return b.Policy
+}
+
+func (b *Builder) logger() *slog.Logger {
+	if b.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return b.Logger
+}
+
+// Build computes, protects and audits the whole catalogue. An audit failure returns an error
+// wrapping nightly.ErrReleaseBlocked that names the failing cells by their dimensions.
+func (b *Builder) Build(ctx context.Context, wh *sql.DB, run nightly.RunInfo) (*nightly.Content, error) {
+	pol := b.policy()
+	if err := pol.Validate(); err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	log := b.logger()
+	cube, err := reports.Build(ctx, wh, reports.Options{Now: run.ExtractedAt, Statistics: b.Statistics})
+	if err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
+	}
+	log.Info("statistics built", "cells", len(cube.Cells), "relations", len(cube.Relations))
+
+	ledgerPath := filepath.Join(run.DataDir, LedgerFile)
+	ledger, err := loadLedger(ledgerPath)
+	if err != nil {
+		return nil, err
+	}
+	res, err := anonymize.ProtectContext(ctx, cube.Cells, cube.Relations, pol, ledger)
+	if err != nil {
+		return nil, fmt.Errorf("protect: %w", err)
+	}
+	st := res.Stats()
+	log.Info("cells protected", "shown", st.Shown, "primary", st.Primary, "secondary", st.Secondary,
+		"coded", st.Coded, "missing", st.Missing)
+
+	cells, rels, bounds, err := cube.Publish(res)
+	if err != nil {
+		return nil, fmt.Errorf("publish cells: %w", err)
+	}
+	report, err := Audit(ctx, cells, rels, bounds, pol)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	log.Info("audit", "checked", report.Checked, "blocks", report.Blocks, "failures", len(report.Failures))
+	if len(report.Failures) > 0 {
+		return nil, fmt.Errorf("%w: %s", nightly.ErrReleaseBlocked, describe(report))
+	}
+	if ledger != nil && run.DataDir != "" {
+		if err := saveLedger(ledgerPath, ledger); err != nil {
+			return nil, err
+		}
+	}
+	policyJSON, err := json.Marshal(pol)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	return &nightly.Content{
+		Cells: cells, Areas: cube.Areas, Statistics: cube.Statistics, Subjects: cube.Subjects,
+		Relations: rels, Bounds: bounds, Policy: string(policyJSON),
+		Notes: map[string]int{
+			"excluded_protected_identity_pupils": cube.Excluded,
+			"cells_shown":                        st.Shown,
+			"cells_suppressed_primary":           st.Primary,
+			"cells_suppressed_secondary":         st.Secondary,
+			"cells_coded":                        st.Coded,
+			"cells_missing":                      st.Missing,
+			"audit_checked":                      report.Checked,
+		},
+	}, nil
+}
+
+// describe names the failing cells of an audit (dimensions and interval, never a value that is
+// not already bounded by what is published).
+func describe(r *anonymize.AuditReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d hidden cells can be bounded too tightly", len(r.Failures))
+	for i, f := range r.Failures {
+		if i == maxReported {
+			fmt.Fprintf(&b, "; and %d more", len(r.Failures)-maxReported)
+			break
+		}
+		fmt.Fprintf(&b, "; %s: %s", f.Key, f.Reason)
+	}
+	return b.String()
+}
+
+func loadLedger(path string) (*anonymize.Ledger, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return anonymize.NewLedger(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	defer f.Close()
+	l, err := anonymize.LoadLedger(f)
+	if err != nil {
+		return nil, fmt.Errorf("read ledger %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// saveLedger replaces the ledger file atomically.
+func saveLedger(path string, l *anonymize.Ledger) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ledger-*.tmp")
+	if err != nil {
+		return fmt.Errorf("save ledger: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := l.Save(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save ledger: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save ledger: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save ledger: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save ledger: %w", err)
+	}
+	return nil
+}
+
+// Audit checks published content as an attacker would: from the bounds a reader learns of each
+// additive cell and the public relations alone, it bounds every hidden cell.
+func Audit(ctx context.Context, cells []snapshot.Cell, rels [][]snapshot.Term, bounds []snapshot.Bound, pol anonymize.Policy) (*anonymize.AuditReport, error) {
+	pub, terms, err := Public(cells, rels, bounds)
+	if err != nil {
+		return nil, err
+	}
+	return anonymize.AuditTerms(ctx, pub, terms, pol)
+}
+
+// Public turns published rows into the audit's input: one anonymize.Public per additive cell
+// (those with a bound) and the relations over their indices.
+func Public(cells []snapshot.Cell, rels [][]snapshot.Term, bounds []snapshot.Bound) ([]anonymize.Public, [][]anonymize.Term, error) {
+	rows := make(map[int64]*snapshot.Cell, len(bounds))
+	for i := range cells {
+		rows[cells[i].ID] = &cells[i]
+	}
+	index := make(map[int64]int, len(bounds))
+	pub := make([]anonymize.Public, len(bounds))
+	for i, bd := range bounds {
+		index[bd.CellID] = i
+		p := anonymize.Public{Key: fmt.Sprintf("cell %d", bd.CellID), Lo: bd.Lower}
+		if bd.Upper == nil {
+			p.Unbounded = true
+		} else {
+			p.Hi = *bd.Upper
+		}
+		if c, ok := rows[bd.CellID]; ok {
+			p.Key = key(c)
+			switch c.Status {
+			case snapshot.StatusShown, snapshot.StatusMissing:
+				if bd.Upper == nil || *bd.Upper != bd.Lower {
+					return nil, nil, fmt.Errorf("cell %d is %s but its bounds are not one value", bd.CellID, c.Status)
+				}
+				p.Shown, p.Value = true, bd.Lower
+			case snapshot.StatusCoded:
+				p.Coded = true
+			}
+		}
+		pub[i] = p
+	}
+	terms := make([][]anonymize.Term, len(rels))
+	for r, rel := range rels {
+		terms[r] = make([]anonymize.Term, len(rel))
+		for k, t := range rel {
+			i, ok := index[t.CellID]
+			if !ok {
+				return nil, nil, fmt.Errorf("relation %d refers to cell %d, which has no bound", r+1, t.CellID)
+			}
+			terms[r][k] = anonymize.Term{Cell: i, Coef: t.Coef}
+		}
+	}
+	return pub, terms, nil
+}
+
+// key names a published cell by its dimensions, as a reader finds it in the download.
+func key(c *snapshot.Cell) string {
+	s := func(p *string) string {
+		if p == nil {
+			return "all"
+		}
+		return *p
+	}
+	g := "all"
+	if c.GradeLevel != nil {
+		g = fmt.Sprint(*c.GradeLevel)
+	}
+	return fmt.Sprintf("%s %s %s:%s grade=%s subject=%s gender=%s category=%s %s",
+		c.Statistic, c.Period, c.AreaLevel, c.AreaCode, g, s(c.Subject), s(c.Gender), s(c.Category), c.Measure)
+}
