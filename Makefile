@@ -8,7 +8,7 @@ ECHARTS_DIR := dashboards/assets/vendor
 
 export SKOLSTAT_TEST_PG ?= $(PG)
 
-.PHONY: all build test demo bench bench-seed bench-etl lint assets pg clean
+.PHONY: fmt-check all build test demo bench bench-seed bench-etl lint assets pg clean
 
 all: build
 
@@ -31,12 +31,13 @@ build: assets
 pg:
 	@bash .ci/pg-up
 
-test: assets pg
+test: assets pg fmt-check
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -count=1 -timeout 30m ./...
 
+PROFILE ?= municipality
 demo: build
-	./$(BIN) demo --addr 127.0.0.1:8080 --data .demo
+	./$(BIN) demo --addr 127.0.0.1:8080 --data .demo --profile $(PROFILE)
 
 bench: assets pg
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
@@ -51,10 +52,13 @@ bench-etl: pg
 	$(GO) test -tags $(TAGS) -run '^$$' -bench BenchmarkExtractAttendance -benchtime 1x -timeout 60m \
 	  ./etl/extract/ -args -rows $(ROWS)
 
-lint: assets
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+lint: assets fmt-check
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) run $(STATICCHECK) -tags $(TAGS) ./...
+
+# fmt-check fails when gofmt would change a tracked Go file.
+fmt-check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 clean:
 	rm -rf bin .demo $(ECHARTS_DIR) dashboards/assets/node_modules
