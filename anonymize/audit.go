@@ -114,6 +114,31 @@ func (p *problem) checkBlock(block []int32, rows []sparseRow, targets []int, run
 			x[k] = p.x0[c]
 		}
 	}
+	if len(block) > presolveMin {
+		if x == nil {
+			e, err := reduce(len(block), rows)
+			if err != nil {
+				return fmt.Errorf("block of %d hidden cells: %w", len(block), err)
+			}
+			lo, hi := make([]float64, len(block)), make([]float64, len(block))
+			for k, c := range block {
+				lo[k], hi[k] = p.lo[c], p.hi[c]
+			}
+			run.lps++
+			pt, err := newBlockLP(e, lo, hi).feasible()
+			if err != nil {
+				return fmt.Errorf("block of %d hidden cells: no value fits what is shown: %w", len(block), err)
+			}
+			x = pt
+		}
+		var err error
+		if targets, err = p.presolve(block, rows, x, targets, run); err != nil {
+			return err
+		}
+		if len(targets) == 0 {
+			return nil
+		}
+	}
 	ivs, err := p.bound(block, rows, x, targets, false, run)
 	if err != nil {
 		return err
@@ -295,7 +320,7 @@ func certify(e *echelon, free map[int32][]term, k int32, x, lo, hi []float64) (f
 	for _, v := range e.rows[e.rowOf[k]].idx {
 		if v != k && e.rowOf[v] < 0 {
 			try(v)
-			if n++; n == 6 {
+			if n++; n == certifyDirections {
 				break
 			}
 		}
@@ -382,3 +407,7 @@ func (s *blockLP) extreme(k int, dir float64) (float64, []float64, error) {
 	x := s.toX(y)
 	return x[k], x, nil
 }
+
+// certifyDirections is how many null-space directions certify tries for a cell that a row of
+// the elimination expresses through free cells.
+const certifyDirections = 32

@@ -273,3 +273,99 @@ func (p *problem) feasiblePoint(block []int32) (map[int32]float64, error) {
 	}
 	return nil, fmt.Errorf("block of %d hidden cells: no value found that fits what is shown", len(block))
 }
+
+// presolveMin is the smallest block whose cells are first tried over small neighbourhoods
+// before the whole block's linear programs.
+const presolveMin = 48
+
+// presolve resolves the target cells (local indices) of a block that are wide enough without
+// a linear program over the whole block: by the block's null-space certificate, else by linear
+// programs over the hidden cells nearest to each, with every other hidden cell held at the
+// feasible point x. Both give a sub-interval of the true one, so a cell found wide enough is
+// wide enough (sound); the others are returned for the exact bound over the whole block.
+func (p *problem) presolve(block []int32, rows []sparseRow, x []float64, targets []int, run *auditRun) ([]int, error) {
+	nb := len(block)
+	e, err := reduce(nb, rows)
+	if err != nil {
+		return nil, fmt.Errorf("block of %d hidden cells: %w", nb, err)
+	}
+	free := e.freeColumns()
+	lo, hi := make([]float64, nb), make([]float64, nb)
+	for k, c := range block {
+		lo[k], hi[k] = p.lo[c], p.hi[c]
+	}
+	scratch := &auditRun{}
+	resolved := make(map[int32]bool, len(targets))
+	isTarget := make(map[int32]bool, len(targets))
+	var open []int
+	for _, k := range targets {
+		c := block[k]
+		if _, ok := e.determined(int32(k)); ok {
+			open = append(open, k) // pinned: the exact bound reports it
+			continue
+		}
+		a, b := certify(e, free, int32(k), x, lo, hi)
+		if p.judge(c, interval{lo: a, hi: b}, scratch, "") {
+			resolved[c] = true
+			continue
+		}
+		isTarget[c] = true
+		open = append(open, k)
+	}
+	if len(open) == 0 {
+		return nil, nil
+	}
+	xm := make(map[int32]float64, nb)
+	for k, c := range block {
+		xm[c] = x[k]
+	}
+	inSet := make(map[int32]int, neighbourhoods[1])
+	var rest []int
+	for _, k := range open {
+		h := block[k]
+		if resolved[h] || !isTarget[h] {
+			if !resolved[h] {
+				rest = append(rest, k)
+			}
+			continue
+		}
+		ok := false
+		for _, size := range neighbourhoods[:2] {
+			if size >= nb {
+				break
+			}
+			set := p.neighbourhood(h, size)
+			clear(inSet)
+			for i, c := range set {
+				inSet[c] = i
+			}
+			lrows := p.localRows(set, inSet, xm)
+			xs := make([]float64, len(set))
+			var want []int
+			for i, c := range set {
+				xs[i] = xm[c]
+				if i == 0 || (isTarget[c] && !resolved[c]) {
+					want = append(want, i)
+				}
+			}
+			ivs, err := p.bound(set, lrows, xs, want, true, run)
+			if err != nil {
+				return nil, err
+			}
+			for _, i := range want[1:] {
+				if ivs[i].done && !ivs[i].pinned && p.judge(set[i], ivs[i], scratch, "") {
+					resolved[set[i]] = true
+				}
+			}
+			if !ivs[0].pinned && p.judge(h, ivs[0], scratch, "") {
+				resolved[h] = true
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			rest = append(rest, k)
+		}
+	}
+	return rest, nil
+}

@@ -53,6 +53,8 @@ type protector struct {
 	queue  []int32 // relations with exactly one hidden cell
 	dirty  []bool  // hidden since the last audit round
 	rounds int
+	// blockCache holds blockRelations' answers during one round's fixes (nil outside).
+	blockCache map[int32][]int32
 }
 
 func newProtector(cells []Cell, sys *system, pol Policy, ledger *Ledger) *protector {
@@ -242,6 +244,7 @@ func (pr *protector) run(ctx context.Context) error {
 		sort.Slice(rep.failures, func(a, b int) bool { return rep.failures[a].cell < rep.failures[b].cell })
 		fixed := 0
 		touched := make(map[int32]bool)
+		pr.blockCache = make(map[int32][]int32)
 		for _, f := range rep.failures {
 			rs := pr.sys.cellRel[f.cell]
 			done := false
@@ -271,6 +274,7 @@ func (pr *protector) run(ctx context.Context) error {
 				touched[ri] = true
 			}
 		}
+		pr.blockCache = nil
 		if fixed == 0 {
 			f := rep.failures[0]
 			return fmt.Errorf("%w: %d hidden cells stay bounded too tightly whatever else is hidden (e.g. %q: %s)",
@@ -296,8 +300,23 @@ func (pr *protector) cheapestCoded(c int32) int32 {
 	return best
 }
 
-// blockRelations lists the relations of the hidden block that holds cell c.
+// blockRelations lists the relations of the hidden block that holds cell c. Within one round
+// of run the list is cached for every cell of the block (it only guides what to hide next).
 func (pr *protector) blockRelations(c int32) []int32 {
+	if rs, ok := pr.blockCache[c]; ok {
+		return rs
+	}
+	rs, cells := pr.walkBlock(c)
+	if pr.blockCache != nil {
+		for _, x := range cells {
+			pr.blockCache[x] = rs
+		}
+	}
+	return rs
+}
+
+// walkBlock returns the relations and the hidden cells of the block that holds cell c.
+func (pr *protector) walkBlock(c int32) ([]int32, []int32) {
 	seenCell := map[int32]bool{c: true}
 	seenRel := map[int32]bool{}
 	stack := []int32{c}
@@ -319,7 +338,11 @@ func (pr *protector) blockRelations(c int32) []int32 {
 			}
 		}
 	}
-	return out
+	cells := make([]int32, 0, len(seenCell))
+	for x := range seenCell {
+		cells = append(cells, x)
+	}
+	return out, cells
 }
 
 // result builds the outcomes and the summary.

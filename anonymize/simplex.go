@@ -20,6 +20,7 @@ type tableau struct {
 	m, n  int       // rows, structural columns (artificials are dropped after phase 1)
 	t     []float64 // m rows × (n+1) columns, last column the right-hand side
 	basis []int
+	cost  []float64 // scratch reduced-cost row
 }
 
 func (tb *tableau) at(i, j int) float64 { return tb.t[i*(tb.n+1)+j] }
@@ -74,7 +75,7 @@ func newFeasibleTableau(m, n int, a []float64, b []float64) (*tableau, error) {
 		if p < 0 {
 			continue // a redundant row: its artificial stays basic at zero
 		}
-		pivot(t, m, w, i, p, nil)
+		pivot(t, m, w, i, p, nil, nil)
 		basis[i] = p
 	}
 	// Compact to the structural columns (an artificial left basic belongs to a zero row).
@@ -97,13 +98,18 @@ func (tb *tableau) point() []float64 {
 	return y
 }
 
-// minimize optimises cᵀy from the feasible basis (the tableau is copied, not changed).
+// minimize optimises cᵀy from the current feasible basis and leaves the tableau at the
+// optimal basis, so that the next objective starts from there (any feasible basis is a valid
+// start for phase 2). The cost row is reused across calls.
 func (tb *tableau) minimize(c []float64) ([]float64, float64, error) {
 	w := tb.n + 1
-	t := append([]float64(nil), tb.t...)
-	basis := append([]int(nil), tb.basis...)
-	cost := make([]float64, w)
+	t, basis := tb.t, tb.basis
+	if cap(tb.cost) < w {
+		tb.cost = make([]float64, w)
+	}
+	cost := tb.cost[:w]
 	copy(cost, c)
+	cost[w-1] = 0
 	for i, bv := range basis {
 		if bv >= tb.n || c[bv] == 0 {
 			continue
@@ -130,6 +136,7 @@ func (tb *tableau) minimize(c []float64) ([]float64, float64, error) {
 // Bland's rule after a run of degenerate pivots so that it cannot cycle).
 func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) error {
 	degenerate := 0
+	var nz []int
 	for iter := 0; ; iter++ {
 		if iter > 50000+100*(m+w) {
 			return errors.New("simplex did not converge")
@@ -168,17 +175,22 @@ func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) erro
 		} else {
 			degenerate = 0
 		}
-		pivot(t, m, w, leave, enter, cost)
+		nz = pivot(t, m, w, leave, enter, cost, nz)
 		basis[leave] = enter
 	}
 }
 
-// pivot makes column j basic in row r.
-func pivot(t []float64, m, w, r, j int, cost []float64) {
+// pivot makes column j basic in row r. Only the non-zero entries of the pivot row are
+// touched in the other rows, in place.
+func pivot(t []float64, m, w, r, j int, cost []float64, nz []int) []int {
 	row := t[r*w : (r+1)*w]
 	p := row[j]
-	for k := range row {
-		row[k] /= p
+	nz = nz[:0]
+	for k, v := range row {
+		if v != 0 {
+			row[k] = v / p
+			nz = append(nz, k)
+		}
 	}
 	row[j] = 1
 	for i := 0; i < m; i++ {
@@ -190,24 +202,21 @@ func pivot(t []float64, m, w, r, j int, cost []float64) {
 		if f == 0 {
 			continue
 		}
-		for k, v := range row {
-			if v != 0 {
-				o[k] -= f * v
-			}
+		for _, k := range nz {
+			o[k] -= f * row[k]
 		}
 		o[j] = 0
 	}
 	if cost != nil {
 		f := cost[j]
 		if f != 0 {
-			for k, v := range row {
-				if v != 0 {
-					cost[k] -= f * v
-				}
+			for _, k := range nz {
+				cost[k] -= f * row[k]
 			}
 			cost[j] = 0
 		}
 	}
+	return nz
 }
 
 func maxAbs(v []float64) float64 {
