@@ -69,22 +69,27 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if _, err := publish.Current(cfg.DataDir); cfg.Rebuild || errors.Is(err, publish.ErrNoSnapshot) {
-		if err := demoPublish(ctx, cfg, log); err != nil {
-			return err
-		}
-	} else if err != nil {
+	_, err = publish.Current(cfg.DataDir)
+	switch {
+	case cfg.Rebuild || errors.Is(err, publish.ErrNoSnapshot):
+		// The server starts at once (not ready) and picks the snapshot up when it is published.
+		go func() {
+			if err := demoPublish(ctx, cfg, log); err != nil && ctx.Err() == nil {
+				log.Error("demo run failed: the server stays without a snapshot", "err", err)
+			}
+		}()
+	case err != nil:
 		return err
-	} else {
+	default:
 		log.Info("serving the existing demo snapshot (--rebuild makes a new one)", "data", cfg.DataDir)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	fmt.Fprintf(stdout, "skolstat demo: open http://%s/ and sign in as a demo user\n", ln.Addr())
+	fmt.Fprintf(stdout, "skolstat demo: open http://%s/ and sign in as a demo user (the first run builds the snapshot first: the pages answer 503 until it is published)\n", ln.Addr())
 	return serve(ctx, &serveConfig{DataDir: cfg.DataDir, Addr: cfg.Addr, DevAuth: true,
-		ReloadInterval: 30 * time.Second, LogLevel: "info"}, ln, stderr)
+		ReloadInterval: 5 * time.Second, LogLevel: "info"}, ln, stderr)
 }
 
 // demoPublish fills a new warehouse with synthetic data and publishes it.
