@@ -215,6 +215,9 @@ func (pr *protector) run(ctx context.Context) error {
 	// Hiding a cell only takes a constraint away, so a cell that passed stays passed: each
 	// round re-checks the cells that failed and those hidden since.
 	var targets []bool
+	if err := pr.gauss(ctx); err != nil {
+		return fmt.Errorf("protect: %w", err)
+	}
 	for {
 		pr.singletons()
 		pr.rounds++
