@@ -94,11 +94,12 @@ func (c Config) builder() Builder {
 	return c.Builder
 }
 
-// NewRunID returns a new run id: the UTC time (sorting as time does) and a random suffix.
+// NewRunID returns a new run id: the UTC time to the microsecond (so that ids sort as the runs
+// started, which cleaning up leftovers relies on) and a random suffix.
 func NewRunID(now time.Time) string {
 	var b [3]byte
 	rand.Read(b[:])
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return now.UTC().Format("20060102T150405.000000Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // Keyer loads the re-keying secret of the data directory (see rekey.Load); its Key method is
