@@ -1,8 +1,6 @@
 package dashboards_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,21 +16,7 @@ func TestServer_accessLog(t *testing.T) {
 	ts.get(t, tok, "/api/v1/statistics/passed_all/cells.csv?area_code=20000001")
 	ts.get(t, "", "/api/v1/areas")
 	ts.get(t, tok, "/healthz")
-	path := filepath.Join(ts.dataDir, accesslog.FileName)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines []map[string]any
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, m)
-	}
+	lines := ts.accessLines(t)
 	if len(lines) != 3 {
 		t.Fatalf("%d access log lines, want 3 (cells, csv download, denied areas; not healthz)", len(lines))
 	}
@@ -50,7 +34,11 @@ func TestServer_accessLog(t *testing.T) {
 	if lines[2]["status"].(float64) != 401 || lines[2]["sub"] != "" {
 		t.Errorf("anonymous line %v", lines[2])
 	}
-	f.Seek(0, 0)
+	f, err := os.Open(filepath.Join(ts.dataDir, accesslog.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	if n, err := accesslog.Verify(f); err != nil || n != 3 {
 		t.Errorf("Verify = %d, %v", n, err)
 	}

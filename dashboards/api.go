@@ -263,6 +263,16 @@ func (s *Server) apiCells(format string) gin.HandlerFunc {
 			return
 		}
 		id := c.Param("id")
+		asJSON := f == "" || f == "json"
+		var key string
+		if asJSON {
+			key = cellsKey(r.p, id, c.Request.URL.RawQuery)
+			if a := s.cellsCache.get(r.snap, key); a != nil {
+				accesslog.Note(c, a.filters, a.returned, a.hidden)
+				writeJSONCells(c, a.body)
+				return
+			}
+		}
 		filter := store.Filter{Statistic: id, Visible: r.vis.CanSeeArea}
 		filters := map[string][]string{"statistic": {id}}
 		dims := []struct {
@@ -300,31 +310,37 @@ func (s *Server) apiCells(format string) gin.HandlerFunc {
 			}
 		}
 		accesslog.Note(c, filters, len(cells), hidden)
-		s.writeCells(c, f, r.snap, id, cells)
+		if asJSON {
+			body := appendCellsJSON(make([]byte, 0, 256+len(cells)*160), r.snap, id, cells)
+			s.cellsCache.put(r.snap, key, &cellsAnswer{body: body, filters: filters, returned: len(cells), hidden: hidden})
+			writeJSONCells(c, body)
+			return
+		}
+		s.writeDownload(c, f, r.snap, id, cells)
 	}
 }
 
-func (s *Server) writeCells(c *gin.Context, format string, snap *store.Snapshot, id string, cells []snapshot.Cell) {
+// writeJSONCells answers with the JSON of a cells query.
+func writeJSONCells(c *gin.Context, body []byte) {
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// writeDownload answers with the cells as a CSV or XLSX download.
+func (s *Server) writeDownload(c *gin.Context, format string, snap *store.Snapshot, id string, cells []snapshot.Cell) {
 	c.Header("Cache-Control", "private, no-store")
 	name := fmt.Sprintf("skolstat-%s-%s", id, snap.Meta().RunID)
-	switch format {
-	case download.FormatCSV, download.FormatXLSX:
-		var buf bytes.Buffer
-		write := download.WriteCSV
-		if format == download.FormatXLSX {
-			write = download.WriteXLSX
-		}
-		if err := write(&buf, cells); err != nil {
-			c.Error(err)
-			return
-		}
-		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, safeFileName(name), format))
-		c.Data(http.StatusOK, download.ContentType(format), buf.Bytes())
-	default:
-		buf := make([]byte, 0, 256+len(cells)*160)
-		buf = appendCellsJSON(buf, snap, id, cells)
-		c.Data(http.StatusOK, "application/json; charset=utf-8", buf)
+	var buf bytes.Buffer
+	write := download.WriteCSV
+	if format == download.FormatXLSX {
+		write = download.WriteXLSX
 	}
+	if err := write(&buf, cells); err != nil {
+		c.Error(err)
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, safeFileName(name), format))
+	c.Data(http.StatusOK, download.ContentType(format), buf.Bytes())
 }
 
 func safeFileName(s string) string {

@@ -1,11 +1,13 @@
 package dashboards_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -156,6 +158,27 @@ type cellsAnswer struct {
 		Display   string   `json:"display"`
 		Status    string   `json:"status"`
 	} `json:"cells"`
+}
+
+// accessLines returns the lines of the server's access log, decoded.
+func (ts *testServer) accessLines(tb testing.TB) []map[string]any {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(ts.dataDir, accesslog.FileName))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var lines []map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		if len(l) == 0 {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			tb.Fatalf("access log line %q: %v", l, err)
+		}
+		lines = append(lines, m)
+	}
+	return lines
 }
 
 func currentAreas(st *store.Store) []snapshot.Area {

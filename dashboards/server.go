@@ -81,6 +81,8 @@ type Server struct {
 	errPage  ErrorPager
 	openapi  []byte
 	visCache visCache
+	// cellsCache holds the JSON answers of the cells route for the current snapshot.
+	cellsCache cellsCache
 }
 
 // New builds the server and its routes.

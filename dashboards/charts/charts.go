@@ -130,11 +130,24 @@ func Build(s Spec) (Chart, error) {
 		}
 		option["xAxis"] = gapped
 	}
+	// The page's script formats the value axis, labels and tooltips in the page's language
+	// (ECharts cannot take a function as JSON); it removes this hint before drawing.
+	option[FormatKey] = Format{Percent: s.Percent}
 	b, err := json.Marshal(option)
 	if err != nil {
 		return Chart{}, fmt.Errorf("build chart %q: %w", s.Title, err)
 	}
 	return Chart{Kind: s.Kind, Option: b}, nil
+}
+
+// FormatKey is the option's key of the Format hint for the page's script (assets/app.js).
+const FormatKey = "skolstatFormat"
+
+// Format tells the page's script how to format the chart's values: as numbers in the page's
+// language (Swedish: decimal comma, space between thousands), and with Percent as percent
+// ("12,5 %"; in English "12.5%") of values already scaled to 0–100.
+type Format struct {
+	Percent bool `json:"percent"`
 }
 
 // categoryAxis is go-echarts' x axis with ECharts' boundaryGap, which go-echarts lacks.

@@ -129,3 +129,33 @@ func TestBuild_cannotCloseDataBlock(t *testing.T) {
 		t.Errorf("option holds < or >: %s; the page inserts it into a <script type=\"application/json\"> block unescaped", s)
 	}
 }
+
+func TestBuild_formatHint(t *testing.T) {
+	cases := []struct {
+		name    string
+		percent bool
+	}{
+		{"percent", true},
+		{"number", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Build(Spec{Kind: KindLine, Percent: tc.percent, Categories: []string{"VT2025"},
+				Series: []Series{{Name: "A", Points: []Point{{Value: ptr(0.125), Display: "12,5 %"}}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var opt map[string]json.RawMessage
+			if err := json.Unmarshal(c.Option, &opt); err != nil {
+				t.Fatal(err)
+			}
+			var f Format
+			if err := json.Unmarshal(opt[FormatKey], &f); err != nil {
+				t.Fatalf("option[%q] = %s: %v", FormatKey, opt[FormatKey], err)
+			}
+			if f.Percent != tc.percent {
+				t.Errorf("format hint percent = %v, want %v", f.Percent, tc.percent)
+			}
+		})
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -157,6 +159,87 @@ const chartsJS = `(() => Array.from(document.querySelectorAll('.chart[data-chart
     width: r.width, height: r.height, table: !!(pair && pair.querySelector('table caption'))};
 }))()`
 
+// axisJS reports, for every chart, the labels of its value axis as ECharts formats them and
+// every text the chart drew; for the merit chart (#merit) it also shows the tooltip of the
+// focus school's latest figure and reports its text.
+const axisJS = `(() => Array.from(document.querySelectorAll('.chart[data-chart]')).map(el => {
+  const inst = echarts.getInstanceByDom(el);
+  const axis = inst.getModel().getComponent('yAxis', 0).axis;
+  const labels = axis.getViewLabels().map(l => l.formattedLabel);
+  const drawn = inst.getZr().storage.getDisplayList(true).map(d => d.style && d.style.text).filter(t => typeof t === 'string');
+  let tooltip = '';
+  if (el.closest('#merit')) {
+    inst.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 2});
+    tooltip = Array.from(el.children).slice(1).map(c => c.textContent).join(' ');
+  }
+  return {id: el.id, labels: labels, drawn: drawn, tooltip: tooltip};
+}))()`
+
+// axisInfo is what axisJS reports of one chart.
+type axisInfo struct {
+	ID      string   `json:"id"`
+	Labels  []string `json:"labels"`
+	Drawn   []string `json:"drawn"`
+	Tooltip string   `json:"tooltip"`
+}
+
+// Numbers on value axes as the page's language writes them: Swedish with a no-break space
+// between thousands, a decimal comma and " %" (no-break space); English "1,234.5" and "12%".
+var (
+	reAxisSV = regexp.MustCompile("^-?\\d{1,3}(\u00a0\\d{3})*(,\\d+)?(\u00a0%)?$")
+	reAxisEN = regexp.MustCompile(`^-?\d{1,3}(,\d{3})*(\.\d+)?%?$`)
+)
+
+// checkNumberFormat checks that every chart's value axis is drawn in the page's number format,
+// that shares carry a percent sign, and that the merit chart's tooltip shows the figure with the
+// language's decimal separator.
+func checkNumberFormat(t *testing.T, b *browser, path, lang string) {
+	t.Helper()
+	var infos []axisInfo
+	if err := chromedp.Run(b.ctx, chromedp.Evaluate(axisJS, &infos)); err != nil {
+		t.Fatalf("%s: read axes: %v", path, err)
+	}
+	re, thousand, percent := reAxisSV, "1\u00a0", "\u00a0%"
+	if lang == "en" {
+		re, thousand, percent = reAxisEN, "1,", "%"
+	}
+	var sawThousand, sawPercent bool
+	for _, in := range infos {
+		if len(in.Labels) == 0 {
+			t.Errorf("%s: chart %s has no value-axis labels", path, in.ID)
+		}
+		for _, l := range in.Labels {
+			if !re.MatchString(l) {
+				t.Errorf("%s: chart %s value-axis label %q is not in the %s number format", path, in.ID, l, lang)
+			}
+			if !slices.Contains(in.Drawn, l) {
+				t.Errorf("%s: chart %s value-axis label %q is not drawn (drawn: %q)", path, in.ID, l, in.Drawn)
+			}
+			sawThousand = sawThousand || strings.HasPrefix(l, thousand)
+			sawPercent = sawPercent || strings.HasSuffix(l, percent)
+		}
+	}
+	if (strings.HasPrefix(path, "/min-skola") || strings.HasPrefix(path, "/granskning")) && !sawPercent {
+		t.Errorf("%s: no value axis labelled %q: shares are not drawn as percent", path, "…"+percent)
+	}
+	if strings.HasPrefix(path, "/anvandning") && !sawThousand {
+		t.Errorf("%s: no value axis label of a thousand or more (%q…)", path, thousand)
+	}
+	if strings.HasPrefix(path, "/min-skola") {
+		want := "Ekskolan: 231,5"
+		if lang == "en" {
+			want = "Ekskolan: 231.5"
+		}
+		tip := ""
+		for _, in := range infos {
+			tip += in.Tooltip
+		}
+		if !strings.Contains(tip, want) {
+			t.Errorf("%s: merit tooltip = %q, want it to contain %q", path, tip, want)
+		}
+	}
+}
+
 // TestBrowser signs in as each role in headless Chromium, opens each page, and checks that the
 // charts are drawn beside their tables, that nothing is requested from another origin and that
 // the console has no errors.
@@ -215,6 +298,7 @@ func TestBrowser(t *testing.T) {
 				if lang != wantLang {
 					t.Errorf("%s: html lang = %q, want %q", path, lang, wantLang)
 				}
+				checkNumberFormat(t, b, path, wantLang)
 				if shots != "" {
 					var png []byte
 					if err := chromedp.Run(b.ctx, chromedp.FullScreenshot(&png, 100)); err == nil {

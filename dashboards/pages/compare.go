@@ -30,45 +30,17 @@ func (b *builder) compare(v view, parent snapshot.Area, units []snapshot.Area) (
 		Gender:     []string{"", "F", "M"},
 		Category:   dedup([]string{v.category, ""}),
 		Measure:    []string{v.measure, "n", "count"},
-		Visible:    b.visible,
 	}
-	if !restrictFilter(b.data, &f) {
-		s.Empty = true
-		return []Section{s}, nil
-	}
-	cells, err := b.data.Cells(b.ctx, f)
+	set, err := b.query(f, all)
 	if err != nil {
 		return nil, err
 	}
-	want := map[[2]string]bool{}
-	for _, a := range all {
-		want[[2]string{a.Level, a.Code}] = true
-	}
-	var kept []snapshot.Cell
-	for _, c := range cells {
-		if want[[2]string{c.AreaLevel, c.AreaCode}] {
-			kept = append(kept, c)
-		}
-	}
-	b.filters = append(b.filters, f)
-	r, h := counts(kept)
-	b.returned += r
-	b.hidden += h
-	set := cellSet{cells: kept}
-	gr, _ := set.first(f.GradeLevel, func(c snapshot.Cell) string { return grade(c.GradeLevel) })
-	sub, _ := set.first(f.Subject, func(c snapshot.Cell) string { return str(c.Subject) })
-	var pick []snapshot.Cell
-	for _, c := range kept {
-		if grade(c.GradeLevel) == gr && str(c.Subject) == sub {
-			pick = append(pick, c)
-		}
-	}
-	set = cellSet{cells: pick}
 	ps := set.periods(v.measure, v.kinds)
 	if len(ps) == 0 || len(units) == 0 {
 		s.Empty = true
 		return []Section{s}, nil
 	}
+	gr, sub := grade(set.cells[0].GradeLevel), str(set.cells[0].Subject)
 	idx := set.index()
 	last := ps[len(ps)-1]
 	s.Period = last
@@ -108,7 +80,7 @@ func (b *builder) compare(v view, parent snapshot.Area, units []snapshot.Area) (
 	bar := charts.Spec{Kind: charts.KindBar, Title: s.Title, YName: b.yName(v), Percent: v.measure == "share", HiddenName: b.t("hidden-name")}
 	bar.Series = []charts.Series{{Name: b.t("total")}, {Name: b.t("girls")}, {Name: b.t("boys")}}
 	line := charts.Spec{Kind: charts.KindLine, Title: title + " – " + b.areaName(parent), YName: b.yName(v),
-		Percent: v.measure == "share", Categories: ps, HiddenName: b.t("hidden-name")}
+		Percent: v.measure == "share", HiddenName: b.t("hidden-name")}
 	addRow := func(a snapshot.Area, class string, q bool) {
 		row := Row{Label: b.areaName(a), Class: class}
 		var tot snapshot.Cell
@@ -140,12 +112,6 @@ func (b *builder) compare(v view, parent snapshot.Area, units []snapshot.Area) (
 			c, ok := idx[key(last, u, g)]
 			bar.Series[gi].Points = append(bar.Series[gi].Points, point(c, ok))
 		}
-		se := charts.Series{Name: names[i]}
-		for _, p := range ps {
-			c, ok := idx[key(p, u, "")]
-			se.Points = append(se.Points, point(c, ok))
-		}
-		line.Series = append(line.Series, se)
 	}
 	addRow(parent, "reference", false)
 	bar.Categories = names
@@ -156,18 +122,10 @@ func (b *builder) compare(v view, parent snapshot.Area, units []snapshot.Area) (
 	if len(ps) > 1 {
 		tr := Section{ID: s.ID + "-trend", Title: line.Title + " – " + b.periodText(ps), Period: b.periodText(ps), Band: s.Band}
 		tr.Table = Table{Caption: tr.Title, Corner: b.t("period"), Sortable: false}
-		for _, n := range names {
-			tr.Table.Columns = append(tr.Table.Columns, Column{n})
-		}
-		for pi, p := range ps {
-			row := Row{Label: p}
-			for _, u := range units {
-				c, ok := idx[key(p, u, "")]
-				row.Cells = append(row.Cells, b.fig(c, ok))
-			}
-			_ = pi
-			tr.Table.Rows = append(tr.Table.Rows, row)
-		}
+		b.grid(&tr.Table, &line, ps, names, func(pi, ui int) (snapshot.Cell, bool) {
+			c, ok := idx[key(ps[pi], units[ui], "")]
+			return c, ok
+		})
 		if err := b.chart(&tr, line); err != nil {
 			return nil, err
 		}

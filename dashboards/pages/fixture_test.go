@@ -127,6 +127,31 @@ func testContent() snapshot.Content {
 			}
 		}
 	}
+	// eligibility, year 9: every kind the statistic publishes (the categories overlap); the
+	// total row is the group's count. Ekskolan's arts share is hidden in VT2024 and its science
+	// share coded in VT2025.
+	elig := map[string]float64{"vocational": 0.86, "preparatory_economics": 0.71, "preparatory_arts": 0.74, "preparatory_science": 0.62}
+	for ci, code := range codes {
+		for i, y := range years {
+			for _, gen := range []*string{nil, sp("F"), sp("M")} {
+				m.add("eligibility", y, level(code), code, ip(9), nil, gen, nil, "count", 60, "")
+				for _, cat := range []string{"vocational", "preparatory_economics", "preparatory_arts", "preparatory_science"} {
+					share := elig[cat] + 0.01*float64(i) + 0.001*float64(ci)
+					disp := ""
+					switch {
+					case code == "11111111" && cat == "preparatory_arts" && y == "VT2024":
+						disp = ".."
+					case code == "11111111" && cat == "preparatory_science" && y == "VT2025":
+						disp = "≤5 %"
+					case code == "99999999":
+						share = 0.999
+					}
+					m.add("eligibility", y, level(code), code, ip(9), nil, gen, sp(cat), "count", 60*share, disp)
+					m.add("eligibility", y, level(code), code, ip(9), nil, gen, sp(cat), "share", share, disp)
+				}
+			}
+		}
+	}
 	// test_vs_grade per school year, MA year 9.
 	for _, code := range []string{"SE", "0180", "K0180", "11111111"} {
 		for _, y := range []string{"2023/24", "2024/25"} {
@@ -176,7 +201,7 @@ func testContent() snapshot.Content {
 		}
 	}
 	stats := []snapshot.Statistic{}
-	for _, id := range []string{"merit_value", "passed_all_subjects", "grade_distribution", "test_vs_grade", "absence", "active_users", "feature_use"} {
+	for _, id := range []string{"merit_value", "passed_all_subjects", "eligibility", "grade_distribution", "test_vs_grade", "absence", "active_users", "feature_use"} {
 		stats = append(stats, snapshot.Statistic{ID: id, NameSV: "Statistik " + id, NameEN: "Statistic " + id,
 			DescriptionSV: "-", DescriptionEN: "-", Unit: "-", Measures: []string{"count"}, Dimensions: []string{"period"}, Population: "pupils"})
 	}

@@ -61,6 +61,16 @@ func checkChartsBesideTables(t *testing.T, body string) {
 	}
 }
 
+// wantIn reports every string of wants that text lacks; what names the text in the message.
+func wantIn(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
 // chartOption returns the decoded option of the chart whose table caption starts with caption.
 func chartOption(t *testing.T, body, caption string) map[string]any {
 	t.Helper()
@@ -121,11 +131,7 @@ func TestPages_School(t *testing.T) {
 		"Andel som uppnått kunskapskraven i alla ämnen, åk 9, VT2023–VT2025", "Gruppstorlek: <strong>50&#43; elever</strong>",
 		`href="/min-skola?lang=en"`,
 	}
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("page lacks %q", w)
-		}
-	}
+	wantIn(t, "page", body, wants...)
 	for _, foreign := range []string{"299,9", "Främmande skolan", "Friskolan AB", "Uppsala"} {
 		if strings.Contains(body, foreign) {
 			t.Errorf("principal of Ekskolan sees %q of a foreign area", foreign)
@@ -148,20 +154,78 @@ func TestPages_School(t *testing.T) {
 	}
 }
 
+// TestPages_eligibility checks that Min skola shows every kind of eligibility the statistic
+// publishes, each as a trend with the school beside its aggregates, and that the compare page
+// offers each kind.
+func TestPages_eligibility(t *testing.T) {
+	ts := newTestServer(t)
+	status, body, _ := ts.get(t, "principal", "/min-skola")
+	if status != http.StatusOK {
+		t.Fatalf("status = %d:\n%s", status, body)
+	}
+	checkChartsBesideTables(t, body)
+	const cols = `<th scope="col">Ekskolan</th><th scope="col">Stockholms kommun</th><th scope="col">Stockholm</th><th scope="col">Riket</th>`
+	kinds := []struct {
+		caption string
+		want    []string // figures of Ekskolan that must be in the kind's table
+	}{
+		{"Behörighet till yrkesprogram, åk 9, VT2023–VT2025", []string{`data-sort="0.885">88,5`}},
+		{"Behörighet till ekonomi-, humanistiska och samhällsvetenskapsprogrammen, åk 9, VT2023–VT2025", []string{`data-sort="0.735">73,5`}},
+		// The hidden VT2024 figure is "..", never 0.
+		{"Behörighet till estetiska programmet, åk 9, VT2023–VT2025", []string{`data-sort="0.765">76,5`, `<td class="num hidden" data-sort="" title="för få elever`}},
+		{"Behörighet till naturvetenskaps- och teknikprogrammen, åk 9, VT2023–VT2025", []string{`data-sort="0.635">63,5`, `≤5 %<span class="sr-only">`}},
+	}
+	for _, k := range kinds {
+		t.Run(k.caption, func(t *testing.T) {
+			var pair string
+			for _, p := range rePair.FindAllStringSubmatch(body, -1) {
+				if strings.Contains(p[1], ">"+k.caption+"</caption>") {
+					pair = p[1]
+				}
+			}
+			if pair == "" {
+				t.Fatalf("page has no chart and table %q", k.caption)
+			}
+			wantIn(t, "table "+k.caption, pair, append([]string{cols}, k.want...)...)
+			opt := chartOption(t, body, k.caption)
+			if got := len(opt["series"].([]any)); got != 4 {
+				t.Errorf("chart %q has %d series, want 4 (school, organiser, municipality, nation)", k.caption, got)
+			}
+		})
+	}
+	if strings.Contains(body, "99,9 %") {
+		t.Error("principal sees the foreign school's eligibility")
+	}
+
+	status, body, _ = ts.get(t, "principal", "/min-skola?lang=en")
+	if status != http.StatusOK {
+		t.Fatalf("English: status = %d", status)
+	}
+	wantIn(t, "English page", body, "Eligible for a vocational programme, year 9",
+		"Eligible for the economics, humanities and social science programmes, year 9",
+		"Eligible for the arts programme, year 9", "Eligible for the natural science and technology programmes, year 9")
+
+	status, body, _ = ts.get(t, "organiser", "/jamfor?statistik=eligibility-science")
+	if status != http.StatusOK {
+		t.Fatalf("compare: status = %d:\n%s", status, body)
+	}
+	wantIn(t, "compare page", body,
+		"Behörighet till naturvetenskaps- och teknikprogrammen, åk 9 – Stockholms kommun",
+		`<option value="eligibility-vocational">`, `<option value="eligibility-economics">`, `<option value="eligibility-arts">`,
+		`<option value="eligibility-science" selected>`)
+}
+
 func TestPages_English(t *testing.T) {
 	ts := newTestServer(t)
 	status, body, _ := ts.get(t, "principal", "/min-skola?lang=en")
 	if status != http.StatusOK {
 		t.Fatalf("status = %d", status)
 	}
-	for _, w := range []string{`<html lang="en">`, "<h1>My school: Ekskolan</h1>", "Merit value, year 9",
+	wantIn(t, "English page", body,
+		`<html lang="en">`, "<h1>My school: Ekskolan</h1>", "Merit value, year 9",
 		"too few pupils to be reported", "Group size: <strong>20–49 pupils</strong>", "Data extracted",
 		`href="/min-skola" lang="sv" hreflang="sv">Svenska</a>`, `<input type="hidden" name="lang" value="en">`,
-		"National test compared with grade", "Grade equal to test"} {
-		if !strings.Contains(body, w) {
-			t.Errorf("English page lacks %q", w)
-		}
-	}
+		"National test compared with grade", "Grade equal to test")
 	for _, sv := range []string{"Meritvärde", "Teckenförklaring", "för få elever"} {
 		if strings.Contains(body, sv) {
 			t.Errorf("English page has Swedish %q", sv)
@@ -192,11 +256,7 @@ func TestPages_Compare(t *testing.T) {
 		`<tr class="reference"><th scope="row">Stockholms kommun</th>`,
 		"Meritvärde, åk 9 – Stockholms kommun – VT2023–VT2025",
 	}
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("page lacks %q", w)
-		}
-	}
+	wantIn(t, "page", body, wants...)
 	if strings.Contains(body, "Främmande skolan") || strings.Contains(body, "299,9") {
 		t.Error("organiser sees a foreign school")
 	}
@@ -210,14 +270,11 @@ func TestPages_Review(t *testing.T) {
 	}
 	checkSafeHTML(t, body)
 	checkChartsBesideTables(t, body)
-	for _, w := range []string{"<h1>Granskning: Främmande skolan</h1>", "299,9", "Friskolan AB", "Uppsala",
+	wantIn(t, "review page", body,
+		"<h1>Granskning: Främmande skolan</h1>", "299,9", "Friskolan AB", "Uppsala",
 		`href="/api/v1/statistics/merit_value/cells.csv?area_code=99999999&amp;area_level=school_unit" download>CSV`,
 		`href="/api/v1/statistics/merit_value/cells.xlsx?area_code=99999999&amp;area_level=school_unit" download>XLSX`,
-		`<option value="organiser:K0180">Huvudman: Stockholms kommun (K0180)</option>`} {
-		if !strings.Contains(body, w) {
-			t.Errorf("review page lacks %q", w)
-		}
-	}
+		`<option value="organiser:K0180">Huvudman: Stockholms kommun (K0180)</option>`)
 	status, body, _ = ts.get(t, "inspector", "/granskning?omrade=organiser:K0180")
 	if status != http.StatusOK || !strings.Contains(body, `href="/jamfor?omrade=organiser%3AK0180"`) {
 		t.Errorf("organiser review: status %d, want 200 with a link to compare its schools", status)
@@ -232,7 +289,8 @@ func TestPages_Usage(t *testing.T) {
 	}
 	checkSafeHTML(t, body)
 	checkChartsBesideTables(t, body)
-	for _, w := range []string{"Aktiva användare per vecka – Riket", "Användning av funktioner – Riket",
+	wantIn(t, "usage page", body,
+		"Aktiva användare per vecka – Riket", "Användning av funktioner – Riket",
 		// Trend by role and device, with the total.
 		`<th scope="col">Totalt</th><th scope="col">Personal</th><th scope="col">Vårdnadshavare</th><th scope="col">Elever</th><th scope="col">dator</th>`,
 		`data-sort="602">602</td>`,
@@ -240,11 +298,7 @@ func TestPages_Usage(t *testing.T) {
 		"Aktiva användare per vecka – Riket, 2025-W12",
 		`<th scope="col">dator</th><th scope="col">mobil</th><th scope="col">surfplatta</th>`,
 		`<td class="num hidden" data-sort="" title="för få elever`,
-		"Användning av funktioner – Riket, 2025-W12", "inloggning"} {
-		if !strings.Contains(body, w) {
-			t.Errorf("usage page lacks %q", w)
-		}
-	}
+		"Användning av funktioner – Riket, 2025-W12", "inloggning")
 	if strings.Contains(body, "Ekskolan") {
 		t.Error("staff sees a school unit")
 	}

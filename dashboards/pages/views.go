@@ -36,11 +36,14 @@ var (
 
 // The views of "Min skola" and "Granskning", in page order.
 var (
-	vGrades      = view{key: "v.grades", stat: "grade_distribution", measure: "share", grades: []string{"$grade", "9", ""}, subjects: []string{"$subject"}, cats: grades, kinds: []periodKind{kindTerm, kindSchoolYear}}
-	vPassed6     = view{key: "v.passed6", stat: "passed_all_subjects", measure: "share", grades: []string{"6"}, subjects: []string{""}, category: "passed", kinds: yearly}
-	vPassed9     = view{key: "v.passed9", stat: "passed_all_subjects", measure: "share", grades: []string{"9"}, subjects: []string{""}, category: "passed", kinds: yearly}
-	vMerit       = view{key: "v.merit", stat: "merit_value", measure: "mean", grades: []string{"9", ""}, subjects: []string{""}, kinds: yearly}
-	vEligibility = view{key: "v.eligibility", stat: "eligibility", measure: "share", grades: []string{"9", ""}, subjects: []string{""}, category: "vocational", kinds: yearly}
+	vGrades  = view{key: "v.grades", stat: "grade_distribution", measure: "share", grades: []string{"$grade", "9", ""}, subjects: []string{"$subject"}, cats: grades, kinds: []periodKind{kindTerm, kindSchoolYear}}
+	vPassed6 = view{key: "v.passed6", stat: "passed_all_subjects", measure: "share", grades: []string{"6"}, subjects: []string{""}, category: "passed", kinds: yearly}
+	vPassed9 = view{key: "v.passed9", stat: "passed_all_subjects", measure: "share", grades: []string{"9"}, subjects: []string{""}, category: "passed", kinds: yearly}
+	vMerit   = view{key: "v.merit", stat: "merit_value", measure: "mean", grades: []string{"9", ""}, subjects: []string{""}, kinds: yearly}
+	// Eligibility for upper secondary school: one trend per kind the statistic publishes (its
+	// categories overlap, so each is its own share of the same pupils).
+	vEligibility = []view{eligibilityView("vocational", "vocational"), eligibilityView("economics", "preparatory_economics"),
+		eligibilityView("arts", "preparatory_arts"), eligibilityView("science", "preparatory_science")}
 	vTests       = view{key: "v.tests", stat: "test_vs_grade", measure: "share", grades: []string{"$grade", "9", "6", ""}, subjects: []string{"$subject", ""}, cats: []string{"lower", "equal", "higher"}, kinds: yearly}
 	vAbsence     = view{key: "v.absence", stat: "absence", measure: "share", grades: []string{"", "$grade"}, subjects: []string{""}, kinds: monthly}
 	vHighAbsence = view{key: "v.highabsence", stat: "high_absence", measure: "share", grades: []string{"", "$grade"}, subjects: []string{""}, category: "high", kinds: yearly}
@@ -48,10 +51,26 @@ var (
 	vActive      = view{key: "v.active", stat: "active_users", measure: "count", grades: []string{""}, subjects: []string{""}, cats: []string{}, kinds: weekly, users: true}
 	vFeatures    = view{key: "v.features", stat: "feature_use", measure: "count", grades: []string{""}, subjects: []string{""}, cats: []string{}, kinds: weekly, users: true}
 
-	schoolViews = []view{vGrades, vPassed6, vPassed9, vMerit, vEligibility, vTests, vAbsence, vHighAbsence, vNotReached}
+	schoolViews = concat([]view{vGrades, vPassed6, vPassed9, vMerit}, vEligibility, []view{vTests, vAbsence, vHighAbsence, vNotReached})
 	// compareViews can be compared across school units (a trend of one figure).
-	compareViews = []view{vPassed9, vPassed6, vMerit, vEligibility, vAbsence, vHighAbsence, vNotReached}
+	compareViews = concat([]view{vPassed9, vPassed6, vMerit}, vEligibility, []view{vAbsence, vHighAbsence, vNotReached})
 )
+
+// eligibilityView is the year-9 trend of one kind of eligibility; its key is
+// "v.eligibility-" + name.
+func eligibilityView(name, category string) view {
+	return view{key: "v.eligibility-" + name, stat: "eligibility", measure: "share", grades: []string{"9", ""},
+		subjects: []string{""}, category: category, kinds: yearly}
+}
+
+// concat joins lists of views.
+func concat(parts ...[]view) []view {
+	var out []view
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
 
 // Section is one chart with its table, as a template shows it.
 type Section struct {
@@ -141,11 +160,9 @@ func (b *builder) t(key string) string { return T(b.lang, key) }
 func (b *builder) fetch(v view, areas []snapshot.Area, measures []string) (cellSet, error) {
 	codes := make([]string, 0, len(areas))
 	levels := map[string]bool{}
-	want := map[[2]string]bool{}
 	for _, a := range areas {
 		codes = append(codes, a.Code)
 		levels[a.Level] = true
-		want[[2]string{a.Level, a.Code}] = true
 	}
 	lv := make([]string, 0, len(levels))
 	for l := range levels {
@@ -164,13 +181,23 @@ func (b *builder) fetch(v view, areas []snapshot.Area, measures []string) (cellS
 	if v.cats == nil {
 		f.Category = dedup([]string{v.category, ""})
 	}
+	return b.query(f, areas)
+}
+
+// query returns the cells of f in areas, of the most preferred grade level and subject (in the
+// order of f.GradeLevel and f.Subject) that have cells, and counts them for the access log.
+func (b *builder) query(f store.Filter, areas []snapshot.Area) (cellSet, error) {
+	want := make(map[[2]string]bool, len(areas))
+	for _, a := range areas {
+		want[[2]string{a.Level, a.Code}] = true
+	}
 	f.Visible = b.visible
 	if !restrictFilter(b.data, &f) {
 		return cellSet{}, nil
 	}
 	cells, err := b.data.Cells(b.ctx, f)
 	if err != nil {
-		return cellSet{}, fmt.Errorf("cells of %s: %w", v.stat, err)
+		return cellSet{}, fmt.Errorf("cells of %s: %w", f.Statistic, err)
 	}
 	kept := cells[:0:0]
 	for _, c := range cells {
@@ -183,7 +210,6 @@ func (b *builder) fetch(v view, areas []snapshot.Area, measures []string) (cellS
 	b.returned += r
 	b.hidden += h
 	s := cellSet{cells: kept}
-	// Keep the most preferred grade level and subject that have cells.
 	g, _ := s.first(f.GradeLevel, func(c snapshot.Cell) string { return grade(c.GradeLevel) })
 	sub, _ := s.first(f.Subject, func(c snapshot.Cell) string { return str(c.Subject) })
 	var pick []snapshot.Cell
@@ -320,8 +346,37 @@ func (b *builder) catLabel(c string) string {
 	return strings.Join(parts, " – ")
 }
 
+// catLabels translates categories.
+func (b *builder) catLabels(cats []string) []string {
+	out := make([]string, len(cats))
+	for i, c := range cats {
+		out[i] = b.catLabel(c)
+	}
+	return out
+}
+
 func (b *builder) yName(v view) string {
 	return b.t("measure." + v.measure)
+}
+
+// grid fills a table and a chart spec from the same cells: one table column and chart series
+// per column label, one table row and chart category per row label; at returns the cell of row
+// ri and column ci.
+func (b *builder) grid(t *Table, spec *charts.Spec, rows, cols []string, at func(ri, ci int) (snapshot.Cell, bool)) {
+	spec.Categories = rows
+	for _, l := range cols {
+		t.Columns = append(t.Columns, Column{Label: l})
+		spec.Series = append(spec.Series, charts.Series{Name: l})
+	}
+	for ri, l := range rows {
+		row := Row{Label: l}
+		for ci := range cols {
+			c, ok := at(ri, ci)
+			row.Cells = append(row.Cells, b.fig(c, ok))
+			spec.Series[ci].Points = append(spec.Series[ci].Points, point(c, ok))
+		}
+		t.Rows = append(t.Rows, row)
+	}
 }
 
 func (b *builder) chart(s *Section, spec charts.Spec) error {
@@ -365,26 +420,23 @@ func (b *builder) trend(v view, areas []snapshot.Area) (Section, error) {
 	focus := areas[0]
 	s.Band = b.band(idx, cellKey{ps[len(ps)-1], focus.Level, focus.Code, gr, sub, "", v.category, v.measure}, v.users)
 	spec := charts.Spec{Kind: charts.KindLine, Title: s.Title, YName: b.yName(v), Percent: v.measure == "share",
-		Categories: ps, HiddenName: b.t("hidden-name")}
+		HiddenName: b.t("hidden-name")}
 	s.Table = Table{Caption: s.Title + ", " + s.Period, Corner: b.t("period")}
-	for _, a := range areas {
-		s.Table.Columns = append(s.Table.Columns, Column{Label: b.areaName(a)})
-	}
-	series := make([]charts.Series, len(areas))
-	for i, a := range areas {
-		series[i].Name = b.areaName(a)
-	}
-	for _, p := range ps {
-		row := Row{Label: p}
-		for i, a := range areas {
-			c, ok := idx[cellKey{p, a.Level, a.Code, gr, sub, "", v.category, v.measure}]
-			row.Cells = append(row.Cells, b.fig(c, ok))
-			series[i].Points = append(series[i].Points, point(c, ok))
-		}
-		s.Table.Rows = append(s.Table.Rows, row)
-	}
-	spec.Series = series
+	b.grid(&s.Table, &spec, ps, b.areaNames(areas), func(pi, ai int) (snapshot.Cell, bool) {
+		a := areas[ai]
+		c, ok := idx[cellKey{ps[pi], a.Level, a.Code, gr, sub, "", v.category, v.measure}]
+		return c, ok
+	})
 	return s, b.chart(&s, spec)
+}
+
+// areaNames returns the areas' names as series labels.
+func (b *builder) areaNames(areas []snapshot.Area) []string {
+	names := make([]string, len(areas))
+	for i, a := range areas {
+		names[i] = b.areaName(a)
+	}
+	return names
 }
 
 // distribution builds bars of the categories at the latest period, one series per area, and a
@@ -413,26 +465,15 @@ func (b *builder) distribution(v view, areas []snapshot.Area) (Section, error) {
 	focus := areas[0]
 	s.Period = last
 	s.Band = b.band(idx, cellKey{last, focus.Level, focus.Code, gr, sub, "", "", v.measure}, v.users)
-	labels := make([]string, len(cats))
-	for i, c := range cats {
-		labels[i] = b.catLabel(c)
-	}
+	labels := b.catLabels(cats)
 	spec := charts.Spec{Kind: charts.KindBar, Title: s.Title, YName: b.yName(v), Percent: v.measure == "share",
-		Categories: labels, HiddenName: b.t("hidden-name")}
+		HiddenName: b.t("hidden-name")}
 	s.Table = Table{Caption: s.Title + ", " + last, Corner: b.t("statistic")}
-	for _, a := range areas {
-		s.Table.Columns = append(s.Table.Columns, Column{Label: b.areaName(a)})
-		spec.Series = append(spec.Series, charts.Series{Name: b.areaName(a)})
-	}
-	for ci, cat := range cats {
-		row := Row{Label: labels[ci]}
-		for i, a := range areas {
-			c, ok := idx[cellKey{last, a.Level, a.Code, gr, sub, "", cat, v.measure}]
-			row.Cells = append(row.Cells, b.fig(c, ok))
-			spec.Series[i].Points = append(spec.Series[i].Points, point(c, ok))
-		}
-		s.Table.Rows = append(s.Table.Rows, row)
-	}
+	b.grid(&s.Table, &spec, labels, b.areaNames(areas), func(ci, ai int) (snapshot.Cell, bool) {
+		a := areas[ai]
+		c, ok := idx[cellKey{last, a.Level, a.Code, gr, sub, "", cats[ci], v.measure}]
+		return c, ok
+	})
 	if err := b.chart(&s, spec); err != nil {
 		return s, err
 	}
@@ -442,21 +483,12 @@ func (b *builder) distribution(v view, areas []snapshot.Area) (Section, error) {
 	// The trend of the focus area's categories.
 	tr := Section{ID: s.ID + "-trend", Title: s.Title + " – " + b.areaName(focus), Period: b.periodText(ps), Band: s.Band}
 	tspec := charts.Spec{Kind: charts.KindLine, Title: tr.Title, YName: b.yName(v), Percent: v.measure == "share",
-		Categories: ps, HiddenName: b.t("hidden-name")}
+		HiddenName: b.t("hidden-name")}
 	tr.Table = Table{Caption: tr.Title + ", " + tr.Period, Corner: b.t("period")}
-	for _, l := range labels {
-		tr.Table.Columns = append(tr.Table.Columns, Column{Label: l})
-		tspec.Series = append(tspec.Series, charts.Series{Name: l})
-	}
-	for _, p := range ps {
-		row := Row{Label: p}
-		for ci, cat := range cats {
-			c, ok := idx[cellKey{p, focus.Level, focus.Code, gr, sub, "", cat, v.measure}]
-			row.Cells = append(row.Cells, b.fig(c, ok))
-			tspec.Series[ci].Points = append(tspec.Series[ci].Points, point(c, ok))
-		}
-		tr.Table.Rows = append(tr.Table.Rows, row)
-	}
+	b.grid(&tr.Table, &tspec, ps, labels, func(pi, ci int) (snapshot.Cell, bool) {
+		c, ok := idx[cellKey{ps[pi], focus.Level, focus.Code, gr, sub, "", cats[ci], v.measure}]
+		return c, ok
+	})
 	if err := b.chart(&tr, tspec); err != nil {
 		return s, err
 	}
@@ -503,25 +535,19 @@ func (b *builder) usage(v view, area snapshot.Area) (Section, error) {
 	}
 	idx := set.index()
 	s.Period = b.periodText(ps)
-	spec := charts.Spec{Kind: charts.KindLine, Title: s.Title, YName: b.yName(v), Categories: ps, HiddenName: b.t("hidden-name")}
+	spec := charts.Spec{Kind: charts.KindLine, Title: s.Title, YName: b.yName(v), HiddenName: b.t("hidden-name")}
 	s.Table = Table{Caption: s.Title + ", " + s.Period, Corner: b.t("period")}
-	for _, k := range keys {
-		l := b.t("total")
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = b.t("total")
 		if k != "" {
-			l = b.catLabel(k)
+			names[i] = b.catLabel(k)
 		}
-		s.Table.Columns = append(s.Table.Columns, Column{Label: l})
-		spec.Series = append(spec.Series, charts.Series{Name: l})
 	}
-	for _, p := range ps {
-		row := Row{Label: p}
-		for i, k := range keys {
-			c, ok := idx[cellKey{p, area.Level, area.Code, gr, sub, "", k, v.measure}]
-			row.Cells = append(row.Cells, b.fig(c, ok))
-			spec.Series[i].Points = append(spec.Series[i].Points, point(c, ok))
-		}
-		s.Table.Rows = append(s.Table.Rows, row)
-	}
+	b.grid(&s.Table, &spec, ps, names, func(pi, ki int) (snapshot.Cell, bool) {
+		c, ok := idx[cellKey{ps[pi], area.Level, area.Code, gr, sub, "", keys[ki], v.measure}]
+		return c, ok
+	})
 	if err := b.chart(&s, spec); err != nil {
 		return s, err
 	}
@@ -541,25 +567,12 @@ func (b *builder) usage(v view, area snapshot.Area) (Section, error) {
 		}
 	}
 	bar := Section{ID: s.ID + "-split", Title: b.t(v.key) + " – " + b.areaName(area) + ", " + last, Period: last}
-	labels := make([]string, len(firsts))
-	for i, f := range firsts {
-		labels[i] = b.catLabel(f)
-	}
-	bspec := charts.Spec{Kind: charts.KindBar, Title: bar.Title, YName: b.yName(v), Categories: labels, HiddenName: b.t("hidden-name")}
+	bspec := charts.Spec{Kind: charts.KindBar, Title: bar.Title, YName: b.yName(v), HiddenName: b.t("hidden-name")}
 	bar.Table = Table{Caption: bar.Title, Corner: ""}
-	for _, z := range seconds {
-		bar.Table.Columns = append(bar.Table.Columns, Column{Label: b.catLabel(z)})
-		bspec.Series = append(bspec.Series, charts.Series{Name: b.catLabel(z)})
-	}
-	for i, f := range firsts {
-		row := Row{Label: labels[i]}
-		for zi, z := range seconds {
-			c, ok := idx[cellKey{last, area.Level, area.Code, gr, sub, "", f + "/" + z, v.measure}]
-			row.Cells = append(row.Cells, b.fig(c, ok))
-			bspec.Series[zi].Points = append(bspec.Series[zi].Points, point(c, ok))
-		}
-		bar.Table.Rows = append(bar.Table.Rows, row)
-	}
+	b.grid(&bar.Table, &bspec, b.catLabels(firsts), b.catLabels(seconds), func(fi, zi int) (snapshot.Cell, bool) {
+		c, ok := idx[cellKey{last, area.Level, area.Code, gr, sub, "", firsts[fi] + "/" + seconds[zi], v.measure}]
+		return c, ok
+	})
 	if err := b.chart(&bar, bspec); err != nil {
 		return s, err
 	}

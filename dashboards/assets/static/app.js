@@ -7,6 +7,82 @@
   var locale = lang === 'en' ? 'EN' : 'SV';
   var instances = [];
 
+  // Numbers in the page's language: Swedish "1 234,5" and "12,5 %" (a no-break space before
+  // the percent sign and between thousands), English "1,234.5" and "12.5%". The server sends
+  // shares already scaled to 0–100 and says so in the option's format hint.
+  var numberFormat = new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'sv-SE', { maximumFractionDigits: 1 });
+  var percentSuffix = lang === 'en' ? '%' : '\u00a0%';
+
+  // formatValue returns a figure as text, or null when v is not a number (a hidden figure).
+  function formatValue(v, percent) {
+    if (typeof v === 'string' && v !== '' && v !== '-') {
+      v = Number(v);
+    }
+    if (typeof v !== 'number' || !isFinite(v)) {
+      return null;
+    }
+    var s = numberFormat.format(v);
+    return percent ? s + percentSuffix : s;
+  }
+
+  function escapeHTML(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  function asList(x) {
+    if (!x) {
+      return [];
+    }
+    return Array.isArray(x) ? x : [x];
+  }
+
+  // localize applies the page language's number format to the value axes, the series labels
+  // and the tooltip of an option. A hidden figure's tooltip shows its marker ("..", "~100").
+  function localize(option) {
+    var hint = option.skolstatFormat || {};
+    delete option.skolstatFormat;
+    var percent = !!hint.percent;
+    var axisLabel = function (v) {
+      var s = formatValue(v, percent);
+      return s === null ? String(v) : s;
+    };
+    asList(option.xAxis).concat(asList(option.yAxis)).forEach(function (axis) {
+      if (axis.type === 'value' || axis.type === undefined) {
+        axis.axisLabel = axis.axisLabel || {};
+        axis.axisLabel.formatter = axisLabel;
+      }
+    });
+    asList(option.series).forEach(function (series) {
+      if (series.label) {
+        series.label.formatter = function (p) {
+          var s = formatValue(p.value, percent);
+          return s === null ? p.name : s;
+        };
+      }
+    });
+    var tooltip = option.tooltip = option.tooltip || {};
+    tooltip.valueFormatter = axisLabel;
+    tooltip.formatter = function (params) {
+      params = asList(params);
+      var lines = [];
+      if (params.length > 0) {
+        lines.push(escapeHTML(params[0].axisValueLabel !== undefined ? params[0].axisValueLabel : params[0].name));
+      }
+      params.forEach(function (p) {
+        var v = Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value;
+        var s = formatValue(v, percent);
+        if (s === null) {
+          s = p.name || '–';
+        }
+        lines.push(escapeHTML(p.seriesName) + ': <strong>' + escapeHTML(s) + '</strong>');
+      });
+      return lines.join('<br>');
+    };
+    return option;
+  }
+
   function drawCharts() {
     if (typeof echarts === 'undefined') {
       return;
@@ -26,7 +102,7 @@
         continue;
       }
       var chart = echarts.init(el, null, { locale: locale, renderer: 'canvas' });
-      chart.setOption(option);
+      chart.setOption(localize(option));
       instances.push(chart);
     }
   }
