@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -211,4 +212,44 @@ func TestRun_tooManyRejects(t *testing.T) {
 		t.Errorf("quarantine of the failed run kept %d rows", got)
 	}
 	_ = strings.TrimSpace
+}
+
+// TestRun_batchRows loads the same source with record batches of a few rows, so that batches
+// end inside a pupil's rows and hold several pupils (each batch has its own dictionary of
+// re-keyed pupil keys): the warehouse is the same as with the default batch size.
+func TestRun_batchRows(t *testing.T) {
+	dsn := extracttest.New(t)
+	keyer := testKeyer(t)
+	dump := func(batchRows int) map[string]string {
+		t.Helper()
+		wh := openWarehouse(t, filepath.Join(t.TempDir(), "w.duckdb"))
+		if _, err := extract.Run(context.Background(), connect(t, dsn), wh,
+			extract.Options{RunID: "r", Keyer: keyer, BatchRows: batchRows}); err != nil {
+			t.Fatalf("batch rows %d: %v", batchRows, err)
+		}
+		out := map[string]string{}
+		for _, table := range []string{"pupils", "placements", "grades", "national_tests", "assessments", "attendance", "usage_events"} {
+			var s string
+			q := "SELECT string_agg(r, '\n' ORDER BY r) FROM (SELECT t::VARCHAR AS r FROM " + table + " t)"
+			if err := wh.QueryRow(q).Scan(&s); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			out[table] = s
+		}
+		if n := count(t, wh, "SELECT count(*) FROM attendance WHERE pupil_id NOT IN (SELECT pupil_id FROM pupils)"); n != 0 {
+			t.Errorf("batch rows %d: %d attendance rows name no loaded pupil", batchRows, n)
+		}
+		return out
+	}
+	want := dump(0)
+	for _, n := range []int{1, 3, 7} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			got := dump(n)
+			for table, w := range want {
+				if got[table] != w {
+					t.Errorf("%s with batches of %d rows differs from the default batch size", table, n)
+				}
+			}
+		})
+	}
 }

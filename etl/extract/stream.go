@@ -32,10 +32,15 @@ func (x *run) stream(ctx context.Context, tx pgx.Tx, conn *sql.Conn, t *table, w
 	copySQL := "COPY (" + query + ") TO STDOUT (FORMAT binary)"
 
 	schema := t.schema()
-	bld := array.NewRecordBuilder(x.mem, schema)
+	bld := array.NewRecordBuilder(x.mem, t.buildSchema())
 	defer bld.Release()
 	bld.Reserve(x.opts.BatchRows)
-	apps, okb := x.appenders(bld, t)
+	apps, okb, dicts := x.appenders(bld, t)
+	defer func() {
+		for _, d := range dicts {
+			d.release()
+		}
+	}()
 	var strs []*array.StringBuilder
 	for i := range t.cols {
 		if sb, ok := bld.Field(i).(*array.StringBuilder); ok {
@@ -57,6 +62,9 @@ func (x *run) stream(ctx context.Context, tx pgx.Tx, conn *sql.Conn, t *table, w
 			dataLens[i] = sb.DataLen()
 		}
 		rec := bld.NewRecordBatch()
+		if len(dicts) > 0 {
+			rec = withDicts(schema, rec, dicts)
+		}
 		bld.Reserve(x.opts.BatchRows)
 		for i, sb := range strs {
 			sb.ReserveData(dataLens[i] + dataLens[i]/8)
@@ -136,6 +144,18 @@ func (x *run) stream(ctx context.Context, tx pgx.Tx, conn *sql.Conn, t *table, w
 		return time.Time{}, nil
 	}
 	return time.UnixMicro(maxTS + pgEpochMicros).UTC(), nil
+}
+
+// withDicts replaces, in the built record rec, each pupil column's indices by its dictionary
+// array, giving a record of schema; rec is released.
+func withDicts(schema *arrow.Schema, rec arrow.RecordBatch, dicts []*pupilDict) arrow.RecordBatch {
+	defer rec.Release()
+	cols := append([]arrow.Array(nil), rec.Columns()...)
+	for _, d := range dicts {
+		cols[d.field] = d.newArray(cols[d.field])
+		defer cols[d.field].Release()
+	}
+	return array.NewRecordBatch(schema, cols, rec.NumRows())
 }
 
 // insertBatch inserts one in-memory record into table through the Arrow view.

@@ -61,10 +61,28 @@ type table struct {
 	keyCols     []string
 }
 
-func (t *table) schema() *arrow.Schema {
+// pupilDictType is the Arrow type of a re-keyed pupil column: a batch's rows of one pupil
+// share one dictionary entry, so that neither the batch nor DuckDB's scan carries the
+// 64-character key once per row.
+var pupilDictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// schema returns the Arrow schema of t's record batches: the warehouse columns and the ok flag.
+func (t *table) schema() *arrow.Schema { return t.arrowSchema(false) }
+
+// buildSchema is schema with the pupil columns as their dictionary indices, as they are built.
+func (t *table) buildSchema() *arrow.Schema { return t.arrowSchema(true) }
+
+func (t *table) arrowSchema(indices bool) *arrow.Schema {
 	fields := make([]arrow.Field, 0, len(t.cols)+1)
 	for _, c := range t.cols {
-		fields = append(fields, arrow.Field{Name: c.name, Type: c.kind.arrow(), Nullable: true})
+		typ := c.kind.arrow()
+		if c.kind == kPupil {
+			typ = pupilDictType
+			if indices {
+				typ = pupilDictType.IndexType
+			}
+		}
+		fields = append(fields, arrow.Field{Name: c.name, Type: typ, Nullable: true})
 	}
 	fields = append(fields, arrow.Field{Name: "ok", Type: arrow.FixedWidthTypes.Boolean})
 	return arrow.NewSchema(fields, nil)

@@ -107,7 +107,7 @@ func TestScheduler_RunNow(t *testing.T) {
 }
 
 func TestScheduler_Run(t *testing.T) {
-	s, err := NewScheduler("0 2 * * *", Config{DataDir: t.TempDir()})
+	s, err := NewScheduler("0 2 * * *", Config{DataDir: t.TempDir(), Builder: BuilderFunc(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

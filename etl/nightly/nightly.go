@@ -47,7 +47,8 @@ type Config struct {
 	MaxRejectShare float64
 	// Overlap is the incremental window read again before the watermark; 0 means the default.
 	Overlap time.Duration
-	// Builder builds the content; nil means AreasBuilder.
+	// Builder builds the content (statistics, protection, audit; see package etl/build);
+	// required.
 	Builder Builder
 	// Threads and MemoryLimit tune the warehouse's DuckDB (0 and "" leave its defaults).
 	Threads     int
@@ -71,6 +72,9 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("no data directory")
 	}
+	if c.Builder == nil {
+		return errors.New("no builder")
+	}
 	if c.Keep < 0 {
 		return errors.New("keep must not be negative")
 	}
@@ -85,13 +89,6 @@ func (c Config) logger() *slog.Logger {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return c.Logger
-}
-
-func (c Config) builder() Builder {
-	if c.Builder == nil {
-		return AreasBuilder{}
-	}
-	return c.Builder
 }
 
 // NewRunID returns a new run id: the UTC time to the microsecond (so that ids sort as the runs
@@ -219,7 +216,7 @@ func run(ctx context.Context, cfg Config, wh *sql.DB, source string, extractedAt
 	}
 
 	info := RunInfo{ID: rec.ID, DataDir: cfg.DataDir, ExtractedAt: extractedAt.UTC(), Source: source}
-	content, err := cfg.builder().Build(ctx, wh, info)
+	content, err := cfg.Builder.Build(ctx, wh, info)
 	if err != nil {
 		return finish(fmt.Errorf("build: %w", err))
 	}

@@ -1,4 +1,4 @@
-package nightly
+package nightly_test
 
 import (
 	"context"
@@ -15,16 +15,25 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/skolstat/skolstat/etl/build"
 	"github.com/skolstat/skolstat/etl/duck"
 	"github.com/skolstat/skolstat/etl/extract/extracttest"
+	"github.com/skolstat/skolstat/etl/nightly"
 	"github.com/skolstat/skolstat/etl/publish"
 	"github.com/skolstat/skolstat/etl/runlog"
 	"github.com/skolstat/skolstat/etl/snapshot"
+	"github.com/skolstat/skolstat/reports"
 )
 
-func testConfig(t *testing.T, dsn string) Config {
+// testBuilder is the real build step restricted to one small statistic, so that protecting
+// the tiny test data stays quick.
+func testBuilder() nightly.Builder {
+	return &build.Builder{Statistics: []string{reports.Absence}}
+}
+
+func testConfig(t *testing.T, dsn string) nightly.Config {
 	t.Helper()
-	return Config{DataDir: t.TempDir(), PG: dsn, Keep: 3, Threads: 2,
+	return nightly.Config{DataDir: t.TempDir(), PG: dsn, Keep: 3, Threads: 2, Builder: testBuilder(),
 		Getenv: func(k string) string {
 			if k == "SKOLSTAT_SECRET" {
 				return "nightly test secret of some length"
@@ -76,7 +85,7 @@ func TestRun(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := 0; i < 4; i++ {
-		rec, err := Run(ctx, cfg)
+		rec, err := nightly.Run(ctx, cfg)
 		if err != nil {
 			t.Fatalf("run %d: %v", i, err)
 		}
@@ -117,7 +126,7 @@ func TestRun_locked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Release()
-	rec, err := Run(context.Background(), cfg)
+	rec, err := nightly.Run(context.Background(), cfg)
 	if !errors.Is(err, publish.ErrLocked) {
 		t.Fatalf("Run while locked: got %v, want ErrLocked", err)
 	}
@@ -130,16 +139,16 @@ func TestRun_blocked(t *testing.T) {
 	dsn := extracttest.New(t)
 	cfg := testConfig(t, dsn)
 	ctx := context.Background()
-	first, err := Run(ctx, cfg)
+	first, err := nightly.Run(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Builder = BuilderFunc(func(ctx context.Context, wh *sql.DB, run RunInfo) (*Content, error) {
-		return nil, fmt.Errorf("cell 17 can be pinned to [3, 3]: %w", ErrReleaseBlocked)
+	cfg.Builder = nightly.BuilderFunc(func(ctx context.Context, wh *sql.DB, run nightly.RunInfo) (*nightly.Content, error) {
+		return nil, fmt.Errorf("cell 17 can be pinned to [3, 3]: %w", nightly.ErrReleaseBlocked)
 	})
-	rec, err := Run(ctx, cfg)
-	if !errors.Is(err, ErrReleaseBlocked) {
-		t.Fatalf("Run: got %v, want ErrReleaseBlocked", err)
+	rec, err := nightly.Run(ctx, cfg)
+	if !errors.Is(err, nightly.ErrReleaseBlocked) {
+		t.Fatalf("Run: got %v, want nightly.ErrReleaseBlocked", err)
 	}
 	if rec.Status != runlog.StatusBlocked || !strings.Contains(rec.Error, "pinned") {
 		t.Errorf("record: status %q error %q, want blocked with the reason", rec.Status, rec.Error)
@@ -158,7 +167,7 @@ func TestRun_connectionCut(t *testing.T) {
 	dsn := extracttest.New(t)
 	cfg := testConfig(t, dsn)
 	ctx := context.Background()
-	first, err := Run(ctx, cfg)
+	first, err := nightly.Run(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +190,7 @@ func TestRun_connectionCut(t *testing.T) {
 	done := make(chan result, 1)
 	cfg.Full = true
 	go func() {
-		rec, err := Run(ctx, cfg)
+		rec, err := nightly.Run(ctx, cfg)
 		done <- result{rec, err}
 	}()
 	deadline := time.Now().Add(30 * time.Second)
@@ -217,7 +226,7 @@ func TestRun_connectionCut(t *testing.T) {
 	if got := publishedFiles(t, cfg.DataDir); len(got) != 1 {
 		t.Errorf("published = %v, want only the previous snapshot", got)
 	}
-	next, err := Run(ctx, cfg)
+	next, err := nightly.Run(ctx, cfg)
 	if err != nil {
 		t.Fatalf("next run: %v", err)
 	}
@@ -237,11 +246,11 @@ func TestCrashHelper(t *testing.T) {
 	kill := func() { syscall.Kill(os.Getpid(), syscall.SIGKILL); select {} }
 	switch point {
 	case "during_write":
-		cfg.hooks.duringWrite = kill
+		cfg = nightly.WithHooks(cfg, kill, nil)
 	case "before_current":
-		cfg.hooks.beforeCurrent = kill
+		cfg = nightly.WithHooks(cfg, nil, kill)
 	}
-	Run(context.Background(), cfg)
+	nightly.Run(context.Background(), cfg)
 	t.Fatal("not killed")
 }
 
@@ -251,7 +260,7 @@ func TestRun_killedWhilePublishing(t *testing.T) {
 			dsn := extracttest.New(t)
 			cfg := testConfig(t, dsn)
 			ctx := context.Background()
-			first, err := Run(ctx, cfg)
+			first, err := nightly.Run(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -270,7 +279,7 @@ func TestRun_killedWhilePublishing(t *testing.T) {
 				t.Errorf("the crash left no files (%v): the kill came too late to test anything", got)
 			}
 			// Restart: the next run cleans up and publishes.
-			next, err := Run(ctx, cfg)
+			next, err := nightly.Run(ctx, cfg)
 			if err != nil {
 				t.Fatalf("run after restart: %v", err)
 			}
@@ -285,45 +294,9 @@ func TestRun_killedWhilePublishing(t *testing.T) {
 	}
 }
 
-// readOnlyDir makes dir unwritable, even for root (immutable attribute), until the test ends.
-func readOnlyDir(t *testing.T, dir string) {
-	t.Helper()
-	if os.Getuid() != 0 {
-		os.Chmod(dir, 0o555)
-		t.Cleanup(func() { os.Chmod(dir, 0o755) })
-		return
-	}
-	if out, err := exec.Command("chattr", "+i", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot make %s unwritable as root: %v %s", dir, err, out)
-	}
-	t.Cleanup(func() { exec.Command("chattr", "-i", dir).Run() })
-}
-
-func TestRun_unwritable(t *testing.T) {
-	dsn := extracttest.New(t)
-	cfg := testConfig(t, dsn)
-	ctx := context.Background()
-	first, err := Run(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	readOnlyDir(t, publish.Dir(cfg.DataDir))
-	_, err = Run(ctx, cfg)
-	if err == nil || !strings.Contains(err.Error(), "not writable") {
-		t.Fatalf("Run into an unwritable folder: got %v, want a clear error", err)
-	}
-	if runID, _ := currentSnapshot(t, cfg.DataDir); runID != first.ID {
-		t.Errorf("current = %s, want the previous %s", runID, first.ID)
-	}
-	runs, _ := runlog.List(cfg.DataDir)
-	if len(runs) != 2 || runs[1].Status != runlog.StatusFailed {
-		t.Errorf("the failed run was not recorded: %+v", runs)
-	}
-}
-
 func TestPublish_filledWarehouse(t *testing.T) {
 	dir := t.TempDir()
-	cfg := Config{DataDir: dir}
+	cfg := nightly.Config{DataDir: dir, Builder: testBuilder()}
 	ctx := context.Background()
 	wh, err := cfg.OpenWarehouse(ctx)
 	if err != nil {
@@ -335,7 +308,7 @@ func TestPublish_filledWarehouse(t *testing.T) {
 		INSERT INTO subjects VALUES ('MA', 'Matematik', 'Mathematics')`); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := Publish(ctx, cfg, wh, "synthetic", time.Date(2025, 6, 1, 2, 0, 0, 0, time.UTC))
+	rec, err := nightly.Publish(ctx, cfg, wh, "synthetic", time.Date(2025, 6, 1, 2, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +325,7 @@ func TestPublish_filledWarehouse(t *testing.T) {
 	if err := db.QueryRow("SELECT source, run_id FROM snapshot").Scan(&source, &runID); err != nil || source != "synthetic" || runID != rec.ID {
 		t.Errorf("snapshot meta = %q %q %v", source, runID, err)
 	}
-	if err := db.QueryRow("SELECT name FROM areas WHERE area_level = ? AND area_code = '0180'", snapshot.LevelMunicipality).Scan(&name); err != nil || name != "Stockholms kommun" {
+	if err := db.QueryRow("SELECT name FROM areas WHERE area_level = ? AND area_code = '0180'", snapshot.LevelMunicipality).Scan(&name); err != nil || name != reports.MunicipalityName("0180") {
 		t.Errorf("municipality name = %q, %v", name, err)
 	}
 }

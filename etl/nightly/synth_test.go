@@ -1,4 +1,4 @@
-package nightly
+package nightly_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/skolstat/skolstat/etl/nightly"
 	"github.com/skolstat/skolstat/etl/pgtest"
 	"github.com/skolstat/skolstat/etl/publish"
 	"github.com/skolstat/skolstat/etl/synth"
@@ -33,7 +34,7 @@ func TestRun_synthSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := testConfig(t, dsn)
-	rec, err := Run(ctx, cfg)
+	rec, err := nightly.Run(ctx, cfg)
 	if err != nil {
 		t.Fatalf("Run: %v (rejects %v)", err, rec.Rejects)
 	}
@@ -54,7 +55,7 @@ func TestRun_synthSmall(t *testing.T) {
 // (re-keyed with the data directory's secret), then the steps after extraction publish it.
 func TestPublish_synthWarehouse(t *testing.T) {
 	ctx := context.Background()
-	cfg := Config{DataDir: t.TempDir()}
+	cfg := nightly.Config{DataDir: t.TempDir(), Builder: testBuilder()}
 	keyer, err := cfg.Keyer()
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +72,7 @@ func TestPublish_synthWarehouse(t *testing.T) {
 	if _, err := g.WriteWarehouse(ctx, wh, keyer.Key); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := Publish(ctx, cfg, wh, "synthetic", time.Now())
+	rec, err := nightly.Publish(ctx, cfg, wh, "synthetic", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

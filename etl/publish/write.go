@@ -20,16 +20,26 @@ func partialPath(dataDir, runID string) string {
 	return filepath.Join(Dir(dataDir), FileName(runID)+partialExt)
 }
 
-// Prepare creates the published folder when missing and checks that it is writable, so that a
-// run fails early with a clear error rather than after extraction.
+// Prepare creates the published folder when missing and checks that it and the data directory
+// are writable, so that a run fails early with a clear error rather than after extraction.
 func Prepare(dataDir string) error {
 	dir := Dir(dataDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("prepare data directory: %w", err)
 	}
+	for _, d := range []string{dataDir, dir} {
+		if err := probe(d); err != nil {
+			return fmt.Errorf("%s is not writable: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// probe creates and removes a file in dir.
+func probe(dir string) error {
 	f, err := os.CreateTemp(dir, ".probe.*.tmp")
 	if err != nil {
-		return fmt.Errorf("data directory %s is not writable: %w", dir, err)
+		return err
 	}
 	name := f.Name()
 	f.Close()
