@@ -274,6 +274,21 @@ func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy) (
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
+	if len(run.failures) > 0 {
+		// Look again at the failing cells over larger neighbourhoods: in a large block the
+		// audit only proves a cell wide enough within the neighbourhood it solves over.
+		targets := make([]bool, n)
+		for _, f := range run.failures {
+			targets[f.cell] = true
+		}
+		p.deep = true
+		again, err := p.check(ctx, targets)
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		run.lps += again.lps
+		run.failures = again.failures
+	}
 	rep := &AuditReport{Checked: run.checked, Blocks: run.blocks, LPs: run.lps}
 	for _, f := range run.failures {
 		rep.Failures = append(rep.Failures, AuditFailure{Key: cells[f.cell].Key, Cell: int(f.cell), Lo: f.lo, Hi: f.hi, Reason: f.reason})

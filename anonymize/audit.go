@@ -17,6 +17,11 @@ type problem struct {
 	coded  []bool
 	x0     []float64 // a feasible point (the true values), or nil
 	width  float64   // Policy.ProtectionWidth
+	// onPoint, when set, is given every feasible point a linear program finds over a set of
+	// hidden cells (the other cells held where they were).
+	onPoint func(set []int32, pt []float64)
+	// deep makes the audit of large blocks try one more, larger neighbourhood.
+	deep bool
 }
 
 // failure is one hidden cell an attacker can bound too tightly.
@@ -42,6 +47,10 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 	for i := range relStamp {
 		relStamp[i] = -1
 	}
+	var cyc *spread
+	if p.x0 != nil {
+		cyc = newSpread(func(c int32) float64 { return p.x0[c] })
+	}
 	for bi, block := range p.sys.blocks(p.hidden) {
 		var tk []int
 		for k, c := range block {
@@ -52,6 +61,31 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 		if len(tk) == 0 {
 			continue
 		}
+		if cyc != nil {
+			// A cycle through hidden cells from the known feasible point proves a cell wide
+			// enough without a linear program (and every cell it moves with it).
+			n := len(tk)
+			open := tk[:0]
+			for i, k := range tk {
+				if i%256 == 255 {
+					if err := ctx.Err(); err != nil {
+						return nil, err
+					}
+				}
+				c := block[k]
+				if p.covered(cyc, c) {
+					continue
+				}
+				if ok, _ := p.certifyByCycles(cyc, c, nil, nil); !ok {
+					open = append(open, k)
+				}
+			}
+			run.checked += n - len(open)
+			tk = open
+			if len(tk) == 0 {
+				continue
+			}
+		}
 		if bi%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -60,7 +94,7 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 		run.blocks++
 		run.checked += len(tk)
 		if len(block) > exactCap {
-			if err := p.checkLarge(block, tk, run); err != nil {
+			if err := p.checkLarge(ctx, block, tk, run); err != nil {
 				return nil, err
 			}
 			continue
@@ -245,6 +279,9 @@ func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []in
 		for _, pt := range [][]float64{xa, xb} {
 			if pt == nil {
 				continue
+			}
+			if p.onPoint != nil {
+				p.onPoint(set, pt)
 			}
 			npts++
 			for i := range sum {

@@ -29,7 +29,9 @@ func (pr *protector) gauss(ctx context.Context) error {
 		if len(block) < 2 {
 			continue
 		}
-		pr.gaussBlock(block)
+		if err := pr.gaussBlock(ctx, block); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -90,7 +92,7 @@ func (e *elim) pivotOn(r, q int32) {
 	}
 }
 
-func (pr *protector) gaussBlock(block []int32) {
+func (pr *protector) gaussBlock(ctx context.Context, block []int32) error {
 	hidden := func(c int32) bool { return pr.prob.hidden[c] }
 	// Pivot preference: hidden cells never lose their column; among the others, the cells
 	// published last (cheapest) are the best pivots.
@@ -141,7 +143,12 @@ func (pr *protector) gaussBlock(block []int32) {
 			}
 			e.pivotOn(id, best)
 			if e.entries > gaussMaxEntries {
-				return
+				return nil
+			}
+			if id%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -196,11 +203,17 @@ func (pr *protector) gaussBlock(block []int32) {
 		}
 		return cands[a] < cands[b]
 	})
-	for _, c := range cands {
+	for k, c := range cands {
+		if k%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if !e.publish(c, hidden) {
 			pr.hide(c)
 		}
 	}
+	return nil
 }
 
 // publish deletes column c when that leaves no hidden cell exactly determined (always, when

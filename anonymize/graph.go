@@ -17,12 +17,14 @@ type system struct {
 	n       int
 	rels    [][]term
 	cellRel [][]int32 // relations each cell appears in
-	isTotal []bool    // the cell is the Total of some relation
+	// cellCoef holds the cell's coefficient in each relation of cellRel, in the same order.
+	cellCoef [][]float64
+	isTotal  []bool // the cell is the Total of some relation
 }
 
 // newSystem checks rels against n cells and indexes them.
 func newSystem(n int, rels []Relation) (*system, error) {
-	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), isTotal: make([]bool, n)}
+	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), cellCoef: make([][]float64, n), isTotal: make([]bool, n)}
 	counts := make([]int32, n)
 	for ri, r := range rels {
 		if r.Total < 0 || r.Total >= n {
@@ -56,6 +58,7 @@ func newSystem(n int, rels []Relation) (*system, error) {
 	for ri, ts := range s.rels {
 		for _, t := range ts {
 			s.cellRel[t.cell] = append(s.cellRel[t.cell], int32(ri))
+			s.cellCoef[t.cell] = append(s.cellCoef[t.cell], t.coef)
 		}
 	}
 	return s, nil
@@ -63,7 +66,7 @@ func newSystem(n int, rels []Relation) (*system, error) {
 
 // newSystemTerms builds a system from relations already in term form (from a snapshot).
 func newSystemTerms(n int, rels [][]term) (*system, error) {
-	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), isTotal: make([]bool, n)}
+	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), cellCoef: make([][]float64, n), isTotal: make([]bool, n)}
 	for ri, ts := range rels {
 		for _, t := range ts {
 			if t.cell < 0 || int(t.cell) >= n {
@@ -82,6 +85,7 @@ func newSystemTerms(n int, rels [][]term) (*system, error) {
 	for ri, ts := range s.rels {
 		for _, t := range ts {
 			s.cellRel[t.cell] = append(s.cellRel[t.cell], int32(ri))
+			s.cellCoef[t.cell] = append(s.cellCoef[t.cell], t.coef)
 		}
 	}
 	return s, nil

@@ -2,6 +2,7 @@ package anonymize
 
 import (
 	"container/heap"
+	"context"
 	"fmt"
 	"math"
 )
@@ -9,6 +10,10 @@ import (
 // neighbourhoods are the sizes of the sets of hidden cells around a cell of a large block
 // that checkLarge tries, smallest first.
 var neighbourhoods = []int{12, 48, 160}
+
+// deepNeighbourhood is the size tried last when the audit is asked to look deeper (a few cells
+// that the smaller neighbourhoods could not show wide enough).
+const deepNeighbourhood = 600
 
 // globalCap is the largest block whose whole elimination checkLarge attempts first.
 const globalCap = 200000
@@ -19,7 +24,7 @@ const globalCap = 200000
 // cells fixed only removes freedom, so an interval found this way lies inside the true one:
 // a cell that is wide enough here is wide enough (sound). A cell that is not wide enough in
 // the largest neighbourhood is reported, conservatively, as a failure.
-func (p *problem) checkLarge(block []int32, targets []int, run *auditRun) error {
+func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, run *auditRun) error {
 	x := make(map[int32]float64, len(block))
 	if p.x0 != nil {
 		for _, c := range block {
@@ -66,19 +71,50 @@ func (p *problem) checkLarge(block []int32, targets []int, run *auditRun) error 
 			}
 		}
 	}
+	// Every point a linear program finds over a neighbourhood is a feasible point of the whole
+	// block: the ranges of the cells over those points are proven sub-intervals, and most cells
+	// are found wide enough by the points found for their neighbours.
+	seenLo := make(map[int32]float64, len(block))
+	seenHi := make(map[int32]float64, len(block))
+	for _, c := range block {
+		seenLo[c], seenHi[c] = x[c], x[c]
+	}
+	p.onPoint = func(set []int32, pt []float64) {
+		for k, c := range set {
+			if v := pt[k]; v < seenLo[c] {
+				seenLo[c] = v
+			} else if v > seenHi[c] {
+				seenHi[c] = v
+			}
+		}
+	}
+	defer func() { p.onPoint = nil }()
+	scratchSeen := &auditRun{}
+	seenWide := func(c int32) bool {
+		return p.judge(c, interval{lo: seenLo[c], hi: seenHi[c]}, scratchSeen, "")
+	}
 	inSet := make(map[int32]int, exactCap)
 	isTarget := make(map[int32]bool, len(targets))
 	for _, tk := range targets {
 		isTarget[block[tk]] = true
 	}
-	for _, tk := range targets {
+	for i, tk := range targets {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		h := block[tk]
-		if resolved[h] {
+		if resolved[h] || seenWide(h) {
 			continue
 		}
 		var last interval
 		ok := false
-		for _, size := range neighbourhoods {
+		sizes := neighbourhoods
+		if p.deep {
+			sizes = append(sizes[:len(sizes):len(sizes)], deepNeighbourhood)
+		}
+		for _, size := range sizes {
 			set := p.neighbourhood(h, size)
 			clear(inSet)
 			for k, c := range set {
@@ -106,7 +142,7 @@ func (p *problem) checkLarge(block []int32, targets []int, run *auditRun) error 
 				}
 			}
 			last = ivs[0]
-			if p.judge(h, last, scratch, "") {
+			if p.judge(h, last, scratch, "") || seenWide(h) {
 				ok = true
 				break
 			}
@@ -117,7 +153,7 @@ func (p *problem) checkLarge(block []int32, targets []int, run *auditRun) error 
 		resolved[h] = true
 		if !ok {
 			p.judge(h, interval{lo: last.lo, hi: last.hi, pinned: last.pinned && len(block) <= exactCap}, run,
-				fmt.Sprintf(" (within its %d nearest hidden cells)", min(len(block), neighbourhoods[len(neighbourhoods)-1])))
+				fmt.Sprintf(" (within its %d nearest hidden cells)", min(len(block), sizes[len(sizes)-1])))
 		}
 	}
 	return nil

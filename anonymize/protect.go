@@ -215,6 +215,8 @@ func (pr *protector) run(ctx context.Context) error {
 	// Hiding a cell only takes a constraint away, so a cell that passed stays passed: each
 	// round re-checks the cells that failed and those hidden since.
 	var targets []bool
+	allow := func(c int32) bool { return pr.status[c] == Shown }
+	cost := func(c int32) float64 { return math.Log1p(pr.cells[c].Count) }
 	if err := pr.gauss(ctx); err != nil {
 		return fmt.Errorf("protect: %w", err)
 	}
@@ -248,7 +250,13 @@ func (pr *protector) run(ctx context.Context) error {
 		fixed := 0
 		touched := make(map[int32]bool)
 		pr.blockCache = make(map[int32][]int32)
-		for _, f := range rep.failures {
+		fixSpread := newSpread(func(c int32) float64 { return pr.prob.x0[c] })
+		for i, f := range rep.failures {
+			if i%256 == 255 {
+				if err := ctx.Err(); err != nil {
+					return fmt.Errorf("protect: %w", err)
+				}
+			}
 			rs := pr.sys.cellRel[f.cell]
 			done := false
 			for _, ri := range rs {
@@ -257,6 +265,19 @@ func (pr *protector) run(ctx context.Context) error {
 				}
 			}
 			if done {
+				continue
+			}
+			// First a cycle through the failing cell that may pass through shown cells:
+			// hiding them gives the cell the freedom it lacks, and the cycle's cells
+			// protect each other.
+			if _, extra := pr.prob.certifyByCycles(fixSpread, f.cell, allow, cost); len(extra) > 0 {
+				for _, e := range extra {
+					pr.hide(e)
+					for _, ri := range pr.sys.cellRel[e] {
+						touched[ri] = true
+					}
+				}
+				fixed++
 				continue
 			}
 			c := pr.cheapest(rs)
@@ -278,6 +299,12 @@ func (pr *protector) run(ctx context.Context) error {
 			}
 		}
 		pr.blockCache = nil
+		if fixed == 0 && !pr.prob.deep {
+			// Nothing left to hide around them: look again over larger neighbourhoods, which
+			// the audit only proves cells wide enough within.
+			pr.prob.deep = true
+			continue
+		}
 		if fixed == 0 {
 			f := rep.failures[0]
 			return fmt.Errorf("%w: %d hidden cells stay bounded too tightly whatever else is hidden (e.g. %q: %s)",

@@ -1,0 +1,103 @@
+package anonymize
+
+import "math"
+
+// attempts lists the moves (step, sign) that protect hidden cell c at value x: a coded cell
+// must reach each end of its band; another cell must span the protection width, moved up by
+// it, down by it, or half each way.
+func (p *problem) attempts(c int32, x float64) [][2]float64 {
+	if p.coded[c] {
+		var out [][2]float64
+		if up := math.Floor(p.hi[c]+1e-6) - x; up > 1e-6 {
+			out = append(out, [2]float64{up, 1})
+		}
+		if down := x - math.Ceil(p.lo[c]-1e-6); down > 1e-6 {
+			out = append(out, [2]float64{down, -1})
+		}
+		return out
+	}
+	return [][2]float64{{p.width, 1}, {p.width, -1}, {p.width / 2, 1}, {p.width / 2, -1}}
+}
+
+// spread is the range of each cell over the feasible points found so far.
+type spread struct {
+	lo, hi map[int32]float64
+	x      func(int32) float64
+}
+
+func newSpread(x func(int32) float64) *spread {
+	return &spread{lo: map[int32]float64{}, hi: map[int32]float64{}, x: x}
+}
+
+func (s *spread) record(c int32, v float64) {
+	x := s.x(c)
+	if lo, ok := s.lo[c]; !ok || v < lo {
+		s.lo[c] = math.Min(v, x)
+	}
+	if hi, ok := s.hi[c]; !ok || v > hi {
+		s.hi[c] = math.Max(v, x)
+	}
+}
+
+func (s *spread) rng(c int32) (float64, float64) {
+	x := s.x(c)
+	lo, ok := s.lo[c]
+	if !ok {
+		lo = x
+	}
+	hi, ok := s.hi[c]
+	if !ok {
+		hi = x
+	}
+	return lo, hi
+}
+
+// covered reports whether the points found so far show cell c wide enough.
+func (p *problem) covered(s *spread, c int32) bool {
+	lo, hi := s.rng(c)
+	if p.coded[c] {
+		return math.Ceil(lo-1e-6) <= math.Ceil(p.lo[c]-1e-6) && math.Floor(hi+1e-6) >= math.Floor(p.hi[c]+1e-6)
+	}
+	return hi-lo >= p.width-1e-9
+}
+
+// certifyByCycles tries to show hidden cell c wide enough by cycles through hidden cells (and
+// the cells allow admits, which the caller then hides); every cycle found is recorded in s.
+// It returns the cells outside the hidden ones that the cycles it used move.
+func (p *problem) certifyByCycles(s *spread, c int32, allow func(int32) bool, cost func(int32) float64) (bool, []int32) {
+	var extra []int32
+	for _, at := range p.attempts(c, s.x(c)) {
+		if p.covered(s, c) {
+			return true, extra
+		}
+		if p.reachedBy(s, c, at) {
+			continue
+		}
+		cs := &cycleSearch{p: p, x: s.x, step: at[0]}
+		z := cs.find(c, int8(at[1]))
+		if z == nil && allow != nil {
+			cs.allow, cs.cost = allow, cost
+			z = cs.find(c, int8(at[1]))
+		}
+		if z == nil {
+			continue
+		}
+		for cell, sign := range z {
+			s.record(cell, s.x(cell)+at[0]*float64(sign))
+			if !p.hidden[cell] {
+				extra = append(extra, cell)
+			}
+		}
+	}
+	return p.covered(s, c), extra
+}
+
+// reachedBy reports whether the points so far already reach the move at.
+func (p *problem) reachedBy(s *spread, c int32, at [2]float64) bool {
+	lo, hi := s.rng(c)
+	x := s.x(c)
+	if at[1] > 0 {
+		return hi >= x+at[0]-1e-6
+	}
+	return lo <= x-at[0]+1e-6
+}
