@@ -35,7 +35,7 @@ test: assets pg fmt-check
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -count=1 -timeout 30m ./...
 
-PROFILE ?= municipality
+PROFILE ?= small
 demo: build
 	./$(BIN) demo --addr 127.0.0.1:8080 --data .demo --profile $(PROFILE)
 

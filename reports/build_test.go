@@ -191,7 +191,8 @@ func TestBuild_privacy(t *testing.T) {
 			t.Errorf("not_reached = %v, want 1 (p10's counts nowhere)", got)
 		}
 		for _, cl := range c.Cells {
-			if strings.Contains(cl.Key, "p1") || strings.Contains(cl.Key, "u1") {
+			// Pupil and user ids are UUIDs in the warehouse (see testdata/fixture.sql).
+			if strings.Contains(cl.Key, "00000000-0000-0000-0000-") {
 				t.Fatalf("key %q holds a person key", cl.Key)
 			}
 		}

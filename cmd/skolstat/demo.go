@@ -25,6 +25,8 @@ type demoConfig struct {
 	Profile string
 	Seed    int64
 	Rebuild bool
+	// ProtectBudget bounds each protection attempt of the demo's run (see build.Builder.Budget).
+	ProtectBudget time.Duration
 }
 
 // Validate checks the flags.
@@ -35,6 +37,9 @@ func (c *demoConfig) Validate() error {
 	if c.Addr == "" {
 		return errors.New("--addr is required")
 	}
+	if c.ProtectBudget < 0 {
+		return errors.New("--protect-budget must not be negative")
+	}
 	return synth.Options{Profile: c.Profile, Seed: c.Seed}.Validate()
 }
 
@@ -44,9 +49,10 @@ func parseDemo(args []string, stderr io.Writer) (*demoConfig, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DataDir, "data", ".demo", "data directory for the demo's warehouse, snapshots and keys")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
-	fs.StringVar(&cfg.Profile, "profile", "municipality", "synthetic profile: small or municipality")
+	fs.StringVar(&cfg.Profile, "profile", "small", "synthetic profile: small or municipality")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the synthetic data")
 	fs.BoolVar(&cfg.Rebuild, "rebuild", false, "generate and publish anew even when the data directory has a snapshot")
+	fs.DurationVar(&cfg.ProtectBudget, "protect-budget", 90*time.Second, "time one protection attempt may take before the largest statistic is withheld (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
 	}
@@ -98,7 +104,7 @@ func demoPublish(ctx context.Context, cfg *demoConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ncfg := nightly.Config{DataDir: cfg.DataDir, Builder: &build.Builder{Logger: log}, Logger: log}
+	ncfg := nightly.Config{DataDir: cfg.DataDir, Builder: &build.Builder{Logger: log, Budget: cfg.ProtectBudget}, Logger: log}
 	if err := os.Remove(filepath.Join(cfg.DataDir, nightly.WarehouseFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove old demo warehouse: %w", err)
 	}

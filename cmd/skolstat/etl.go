@@ -5,12 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/skolstat/skolstat/etl/build"
 	"io"
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/skolstat/skolstat/etl/build"
 	"github.com/skolstat/skolstat/etl/nightly"
 )
 
@@ -22,6 +23,7 @@ type etlConfig struct {
 	Keep           int
 	MaxRejectShare float64
 	Quiet          bool
+	ProtectBudget  time.Duration
 }
 
 // Validate checks the flags.
@@ -35,12 +37,20 @@ func (c *etlConfig) Validate() error {
 		return errors.New("--keep must be at least 1")
 	case c.MaxRejectShare <= 0 || c.MaxRejectShare > 1:
 		return errors.New("--max-reject-share must lie in (0, 1]")
+	case c.ProtectBudget < 0:
+		return errors.New("--protect-budget must not be negative")
 	}
 	return nil
 }
 
+// DefaultProtectBudget is how long one protection attempt of a nightly run may take before
+// the largest statistic is withheld from the release (see build.Builder.Budget).
+const DefaultProtectBudget = 20 * time.Minute
+
 // etlBuilder is the build step of a run: statistics, protection and audit.
-func etlBuilder() nightly.Builder { return &build.Builder{} }
+func etlBuilder(budget time.Duration, log *slog.Logger) nightly.Builder {
+	return &build.Builder{Budget: budget, Logger: log}
+}
 
 // runETL runs one nightly ETL run.
 func runETL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -53,6 +63,7 @@ func runETL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.IntVar(&cfg.Keep, "keep", nightly.DefaultKeep, "published snapshots to keep")
 	fs.Float64Var(&cfg.MaxRejectShare, "max-reject-share", 0.05, "fail the run when a larger share of rows is rejected")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "print nothing on success")
+	fs.DurationVar(&cfg.ProtectBudget, "protect-budget", DefaultProtectBudget, "time one protection attempt may take before the largest statistic is withheld (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -61,10 +72,11 @@ func runETL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Usage()
 		return errUsage
 	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rec, err := nightly.Run(ctx, nightly.Config{
 		DataDir: cfg.DataDir, PG: cfg.PG, Full: cfg.Full, Keep: cfg.Keep,
-		MaxRejectShare: cfg.MaxRejectShare, Builder: etlBuilder(),
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		MaxRejectShare: cfg.MaxRejectShare, Builder: etlBuilder(cfg.ProtectBudget, log),
+		Logger: log,
 	})
 	if err != nil {
 		return err

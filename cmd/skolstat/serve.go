@@ -34,6 +34,7 @@ type serveConfig struct {
 	PG             string
 	ReloadInterval time.Duration
 	LogLevel       string
+	ProtectBudget  time.Duration
 }
 
 // Validate checks the flags.
@@ -78,6 +79,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&cfg.Schedule, "schedule", "", `cron schedule of the nightly ETL in this process, e.g. "0 2 * * *"`)
 	fs.StringVar(&cfg.PG, "pg", "", "PostgreSQL URL for --schedule")
 	fs.DurationVar(&cfg.ReloadInterval, "reload-interval", 30*time.Second, "how often to look for a new current snapshot")
+	fs.DurationVar(&cfg.ProtectBudget, "protect-budget", DefaultProtectBudget, "with --schedule: time one protection attempt may take before the largest statistic is withheld (0: no limit)")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
@@ -178,7 +180,7 @@ func serve(ctx context.Context, cfg *serveConfig, ln net.Listener, stderr io.Wri
 	}
 	if cfg.Schedule != "" {
 		sched, err := nightly.NewScheduler(cfg.Schedule, nightly.Config{DataDir: cfg.DataDir, PG: cfg.PG,
-			Builder: etlBuilder(), Logger: log})
+			Builder: etlBuilder(cfg.ProtectBudget, log), Logger: log})
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/skolstat/skolstat/anonymize"
 	"github.com/skolstat/skolstat/etl/nightly"
@@ -35,7 +37,16 @@ type Builder struct {
 	Logger *slog.Logger
 	// Statistics restricts the build to these statistic ids; empty builds the whole catalogue.
 	Statistics []string
+	// Budget bounds the time one protection attempt may take; zero means no limit. When an
+	// attempt runs out of time, or protection cannot reach a pattern that passes the audit,
+	// the statistic with the most cells is withheld from this release and the rest is
+	// protected again: a release is never made less protected, only smaller. The run report
+	// names what was withheld.
+	Budget time.Duration
 }
+
+// ErrWithheld is wrapped by the error of a build that withheld statistics until none was left.
+var ErrWithheld = errors.New("statistics withheld")
 
 var _ nightly.Builder = (*Builder)(nil)
 
@@ -61,20 +72,14 @@ func (b *Builder) Build(ctx context.Context, wh *sql.DB, run nightly.RunInfo) (*
 		return nil, fmt.Errorf("policy: %w", err)
 	}
 	log := b.logger()
-	cube, err := reports.Build(ctx, wh, reports.Options{Now: run.ExtractedAt, Statistics: b.Statistics})
-	if err != nil {
-		return nil, fmt.Errorf("statistics: %w", err)
-	}
-	log.Info("statistics built", "cells", len(cube.Cells), "relations", len(cube.Relations))
-
 	ledgerPath := filepath.Join(run.DataDir, LedgerFile)
 	ledger, err := loadLedger(ledgerPath)
 	if err != nil {
 		return nil, err
 	}
-	res, err := anonymize.ProtectContext(ctx, cube.Cells, cube.Relations, pol, ledger)
+	cube, res, withheld, err := b.protect(ctx, wh, run, pol, ledger)
 	if err != nil {
-		return nil, fmt.Errorf("protect: %w", err)
+		return nil, err
 	}
 	st := res.Stats()
 	log.Info("cells protected", "shown", st.Shown, "primary", st.Primary, "secondary", st.Secondary,
@@ -112,8 +117,61 @@ func (b *Builder) Build(ctx context.Context, wh *sql.DB, run nightly.RunInfo) (*
 			"cells_coded":                        st.Coded,
 			"cells_missing":                      st.Missing,
 			"audit_checked":                      report.Checked,
+			"statistics_withheld":                len(withheld),
 		},
 	}, nil
+}
+
+// protect builds the statistics and protects them, withholding the largest statistic after
+// each attempt that runs out of budget or cannot pass the audit.
+func (b *Builder) protect(ctx context.Context, wh *sql.DB, run nightly.RunInfo, pol anonymize.Policy, ledger *anonymize.Ledger) (*reports.Cube, *anonymize.Result, []string, error) {
+	log := b.logger()
+	stats := slices.Clone(b.Statistics)
+	var withheld []string
+	for {
+		cube, err := reports.Build(ctx, wh, reports.Options{Now: run.ExtractedAt, Statistics: stats})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("statistics: %w", err)
+		}
+		log.Info("statistics built", "cells", len(cube.Cells), "relations", len(cube.Relations))
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if b.Budget > 0 {
+			actx, cancel = context.WithTimeout(ctx, b.Budget)
+		}
+		res, err := anonymize.ProtectContext(actx, cube.Cells, cube.Relations, pol, ledger)
+		cancel()
+		if err == nil {
+			if len(withheld) > 0 {
+				log.Warn("statistics withheld from this release", "statistics", strings.Join(withheld, ","))
+			}
+			return cube, res, withheld, nil
+		}
+		outOfTime := errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
+		if !outOfTime && !errors.Is(err, anonymize.ErrAudit) {
+			return nil, nil, nil, fmt.Errorf("protect: %w", err)
+		}
+		largest, rest := "", []string(nil)
+		for _, st := range cube.Statistics {
+			if largest == "" || cube.PerStatistic[st.ID] > cube.PerStatistic[largest] {
+				largest = st.ID
+			}
+		}
+		for _, st := range cube.Statistics {
+			if st.ID != largest {
+				rest = append(rest, st.ID)
+			}
+		}
+		withheld = append(withheld, largest)
+		reason := "protection did not pass the audit"
+		if outOfTime {
+			reason = fmt.Sprintf("protection did not finish within %v", b.Budget)
+		}
+		log.Warn("statistic withheld", "statistic", largest, "cells", cube.PerStatistic[largest], "reason", reason)
+		if len(rest) == 0 {
+			return nil, nil, nil, fmt.Errorf("%w: %w: %s (%s)", nightly.ErrReleaseBlocked, ErrWithheld, reason, strings.Join(withheld, ", "))
+		}
+		stats = rest
+	}
 }
 
 // describe names the failing cells of an audit (dimensions and interval, never a value that is

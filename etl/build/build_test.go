@@ -2,7 +2,7 @@ package build
 
 import (
 	"context"
-
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +15,7 @@ import (
 	"github.com/skolstat/skolstat/etl/nightly"
 	"github.com/skolstat/skolstat/etl/snapshot"
 	"github.com/skolstat/skolstat/etl/warehouse"
+	"github.com/skolstat/skolstat/reports"
 )
 
 // subjects16 are the subjects of a year-9 leaving certificate (SV standing for SV or SVA).
@@ -46,7 +47,7 @@ INSERT INTO school_units VALUES ('11111111', 'Stora skolan', 'K0180', '0180'), (
 	for unit, n := range map[string]int{"11111111": large, "22222222": small} {
 		for i := 0; i < n; i++ {
 			id++
-			pupil := fmt.Sprintf("p%04d", id)
+			pupil := fmt.Sprintf("00000000-0000-0000-0000-%012d", id)
 			gender := "FM"[id%2 : id%2+1]
 			fmt.Fprintf(&b, "INSERT INTO pupils VALUES ('%s', '%s', 2010, false);\n", pupil, gender)
 			fmt.Fprintf(&b, "INSERT INTO placements VALUES (%d, '%s', '%s', '2024/25', 9, '2024-08-19', NULL);\n", id, pupil, unit)
@@ -146,4 +147,54 @@ func TestAudit_findsDisclosure(t *testing.T) {
 		t.Errorf("describe = %q", msg)
 	}
 
+}
+
+func TestBuilder_Budget(t *testing.T) {
+	ctx := context.Background()
+	db, err := duck.Open(ctx, newWarehouse(t, 40, 4), duck.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stats := []string{"merit_value", "passed_all_subjects", "eligibility"}
+	at := time.Date(2025, 11, 1, 2, 0, 0, 0, time.UTC)
+	cube, err := reports.Build(ctx, db, reports.Options{Now: at, Statistics: stats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	largest := stats[0]
+	for _, s := range stats {
+		if cube.PerStatistic[s] > cube.PerStatistic[largest] {
+			largest = s
+		}
+	}
+	t.Run("no time at all withholds every statistic and blocks the release", func(t *testing.T) {
+		b := &Builder{Statistics: stats, Budget: time.Nanosecond}
+		_, err := b.Build(ctx, db, nightly.RunInfo{ID: "test", DataDir: t.TempDir(), ExtractedAt: at, Source: "test"})
+		if !errors.Is(err, nightly.ErrReleaseBlocked) || !errors.Is(err, ErrWithheld) {
+			t.Fatalf("got %v, want a blocked release with statistics withheld", err)
+		}
+		msg := err.Error()
+		for _, s := range stats {
+			if !strings.Contains(msg, s) {
+				t.Errorf("error %q does not name withheld %s", msg, s)
+			}
+		}
+		if i := strings.Index(msg, "("); i < 0 || !strings.HasPrefix(msg[i+1:], largest) {
+			t.Errorf("error %q: want %s, the statistic with the most cells, withheld first", msg, largest)
+		}
+	})
+	t.Run("time enough withholds nothing", func(t *testing.T) {
+		b := &Builder{Statistics: stats, Budget: 10 * time.Minute}
+		content, err := b.Build(ctx, db, nightly.RunInfo{ID: "test", DataDir: t.TempDir(), ExtractedAt: at, Source: "test"})
+		if err != nil {
+			t.Fatalf("Build: %v", err)
+		}
+		if got := content.Notes["statistics_withheld"]; got != 0 {
+			t.Errorf("statistics_withheld = %d, want 0", got)
+		}
+		if got := len(content.Statistics); got != len(stats) {
+			t.Errorf("published %d statistics, want %d", got, len(stats))
+		}
+	})
 }

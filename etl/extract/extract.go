@@ -89,7 +89,7 @@ type run struct {
 	subjects    keySet
 	pupils      pupilMap
 	lastPupil   pupilCache
-	users       map[string]string
+	users       map[string]rekey.ID
 	res         *Result
 	quarantine  []qrow
 	mem         memory.Allocator
@@ -99,7 +99,7 @@ type keySet map[string]struct{}
 
 func (s keySet) has(f []byte) bool { _, ok := s[string(f)]; return ok }
 
-type pupilMap map[string]string
+type pupilMap map[string]rekey.ID
 
 // maxUserCache bounds the cache of re-keyed user keys.
 const maxUserCache = 1 << 20
@@ -108,21 +108,22 @@ const maxUserCache = 1 << 20
 // usually come together, and one comparison is cheaper than hashing the key into the map
 // twice per row (check, then re-key).
 type pupilCache struct {
-	valid bool
-	key   []byte
-	hash  string // "" until computed for an unknown key
-	known bool
+	valid  bool
+	key    []byte
+	id     rekey.ID
+	hashed bool // id is set: the key was loaded, or its HMAC computed
+	known  bool
 }
 
 // lookupPupil returns the re-keyed pupil key of a loaded pupil and whether it was loaded.
-func (x *run) lookupPupil(f []byte) (string, bool) {
+func (x *run) lookupPupil(f []byte) (rekey.ID, bool) {
 	c := &x.lastPupil
 	if c.valid && string(c.key) == string(f) {
-		return c.hash, c.known
+		return c.id, c.known
 	}
-	h, ok := x.pupils[string(f)]
-	c.valid, c.key, c.hash, c.known = true, append(c.key[:0], f...), h, ok
-	return h, ok
+	id, ok := x.pupils[string(f)]
+	c.valid, c.key, c.id, c.hashed, c.known = true, append(c.key[:0], f...), id, ok, ok
+	return id, ok
 }
 
 // knownPupil reports whether f is the key of a loaded pupil.
@@ -133,29 +134,28 @@ func (x *run) knownPupil(f []byte) bool {
 
 // rekeyPupil returns the re-keyed pupil key, from the map of loaded pupils when present; the
 // HMAC of an unknown key is computed once per run of equal keys.
-func (x *run) rekeyPupil(f []byte) string {
-	h, ok := x.lookupPupil(f)
+func (x *run) rekeyPupil(f []byte) rekey.ID {
+	id, ok := x.lookupPupil(f)
 	if ok {
-		return h
+		return id
 	}
-	if h == "" {
-		h = string(x.hasher.AppendKey(string(f)))
-		x.lastPupil.hash = h
+	c := &x.lastPupil
+	if !c.hashed {
+		c.id, c.hashed = x.hasher.ID(f), true
 	}
-	return h
+	return c.id
 }
 
-func (x *run) rekeyUser(f []byte) string {
-	if h, ok := x.users[string(f)]; ok {
-		return h
+func (x *run) rekeyUser(f []byte) rekey.ID {
+	if id, ok := x.users[string(f)]; ok {
+		return id
 	}
 	if len(x.users) >= maxUserCache {
 		clear(x.users)
 	}
-	k := string(f)
-	h := string(x.hasher.AppendKey(k))
-	x.users[k] = h
-	return h
+	id := x.hasher.ID(f)
+	x.users[string(f)] = id
+	return id
 }
 
 // Run extracts the source contract from src into the warehouse wh. Every table is read inside
@@ -197,7 +197,7 @@ func Run(ctx context.Context, src *pgx.Conn, wh *sql.DB, opts Options) (*Result,
 	x := &run{
 		opts: opts, hasher: opts.Keyer.Hasher(), extractedAt: res.ExtractedAt, clock: newClock(res.ExtractedAt),
 		organisers: keySet{}, units: keySet{}, subjects: keySet{}, pupils: pupilMap{},
-		users: map[string]string{}, res: res, mem: newPoolAllocator(),
+		users: map[string]rekey.ID{}, res: res, mem: newPoolAllocator(),
 	}
 
 	conn, err := wh.Conn(ctx)
@@ -398,8 +398,7 @@ func (x *run) accept(t *table, f [][]byte) {
 	case "subjects":
 		x.subjects[string(f[0])] = struct{}{}
 	case "pupils":
-		k := string(f[0])
-		x.pupils[k] = string(x.hasher.AppendKey(k))
+		x.pupils[string(f[0])] = x.hasher.ID(f[0])
 		x.lastPupil.valid = false
 	}
 }
@@ -439,9 +438,8 @@ type appender func(v []byte)
 
 // appenders binds each warehouse column of t, and the ok flag, to its typed builder in b, so
 // that the per-row work has no type switches.
-func (x *run) appenders(b *array.RecordBuilder, t *table) ([]appender, *array.BooleanBuilder, []*pupilDict) {
+func (x *run) appenders(b *array.RecordBuilder, t *table) ([]appender, *array.BooleanBuilder) {
 	out := make([]appender, len(t.cols))
-	var dicts []*pupilDict
 	for i, c := range t.cols {
 		fb := b.Field(i)
 		var app appender
@@ -450,13 +448,11 @@ func (x *run) appenders(b *array.RecordBuilder, t *table) ([]appender, *array.Bo
 			sb := fb.(*array.StringBuilder).BinaryBuilder
 			app = func(v []byte) { sb.Append(v) }
 		case kPupil:
-			ib := fb.(*array.Int32Builder)
-			d := &pupilDict{field: i, index: map[string]int32{}, values: array.NewStringBuilder(x.mem)}
-			dicts = append(dicts, d)
-			app = func(v []byte) { ib.Append(d.lookup(x, v)) }
+			ub := uuidBuilder(fb)
+			app = func(v []byte) { id := x.rekeyPupil(v); ub.Append(id[:]) }
 		case kUser:
-			sb := fb.(*array.StringBuilder)
-			app = func(v []byte) { sb.Append(x.rekeyUser(v)) }
+			ub := uuidBuilder(fb)
+			app = func(v []byte) { id := x.rekeyUser(v); ub.Append(id[:]) }
 		case kInt32:
 			ib := fb.(*array.Int32Builder)
 			app = func(v []byte) { ib.Append(i32(v)) }
@@ -481,44 +477,5 @@ func (x *run) appenders(b *array.RecordBuilder, t *table) ([]appender, *array.Bo
 			app(f)
 		}
 	}
-	return out, b.Field(len(t.cols)).(*array.BooleanBuilder), dicts
+	return out, b.Field(len(t.cols)).(*array.BooleanBuilder)
 }
-
-// pupilDict builds the dictionary of one re-keyed pupil column for the batch being built: the
-// column's builder holds indices into it.
-type pupilDict struct {
-	field  int              // the column
-	index  map[string]int32 // source pupil key -> index, for this batch
-	values *array.StringBuilder
-	last   []byte // the last source key looked up, and its index
-	lastI  int32
-	valid  bool
-}
-
-// lookup returns the dictionary index of the source pupil key v, adding its re-keyed value
-// when the batch does not have it yet.
-func (d *pupilDict) lookup(x *run, v []byte) int32 {
-	if d.valid && string(d.last) == string(v) {
-		return d.lastI
-	}
-	i, ok := d.index[string(v)]
-	if !ok {
-		i = int32(d.values.Len())
-		d.values.Append(x.rekeyPupil(v))
-		d.index[string(v)] = i
-	}
-	d.last, d.lastI, d.valid = append(d.last[:0], v...), i, true
-	return i
-}
-
-// newArray returns the column's dictionary array over indices and starts the next batch's
-// dictionary.
-func (d *pupilDict) newArray(indices arrow.Array) arrow.Array {
-	values := d.values.NewStringArray()
-	defer values.Release()
-	clear(d.index)
-	d.valid = false
-	return array.NewDictionaryArray(pupilDictType, indices, values)
-}
-
-func (d *pupilDict) release() { d.values.Release() }

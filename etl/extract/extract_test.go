@@ -85,9 +85,9 @@ func TestRun_valid(t *testing.T) {
 		t.Errorf("pupil p001 re-keyed: found %d rows, want 1", n)
 	}
 	for _, q := range []string{
-		"SELECT count(*) FROM pupils WHERE pupil_id LIKE 'p0%' OR length(pupil_id) <> 64",
-		"SELECT count(*) FROM attendance WHERE pupil_id LIKE 'p0%'",
-		"SELECT count(*) FROM usage_events WHERE user_id LIKE 'u%'",
+		"SELECT count(*) FROM pupils WHERE pupil_id::VARCHAR LIKE 'p0%' OR typeof(pupil_id) <> 'UUID'",
+		"SELECT count(*) FROM attendance WHERE pupil_id::VARCHAR LIKE 'p0%' OR typeof(pupil_id) <> 'UUID'",
+		"SELECT count(*) FROM usage_events WHERE user_id::VARCHAR LIKE 'u%' OR typeof(user_id) <> 'UUID'",
 	} {
 		if n := count(t, wh, q); n != 0 {
 			t.Errorf("%s = %d, want 0", q, n)

@@ -32,15 +32,10 @@ func (x *run) stream(ctx context.Context, tx pgx.Tx, conn *sql.Conn, t *table, w
 	copySQL := "COPY (" + query + ") TO STDOUT (FORMAT binary)"
 
 	schema := t.schema()
-	bld := array.NewRecordBuilder(x.mem, t.buildSchema())
+	bld := array.NewRecordBuilder(x.mem, schema)
 	defer bld.Release()
 	bld.Reserve(x.opts.BatchRows)
-	apps, okb, dicts := x.appenders(bld, t)
-	defer func() {
-		for _, d := range dicts {
-			d.release()
-		}
-	}()
+	apps, okb := x.appenders(bld, t)
 	var strs []*array.StringBuilder
 	for i := range t.cols {
 		if sb, ok := bld.Field(i).(*array.StringBuilder); ok {
@@ -62,9 +57,6 @@ func (x *run) stream(ctx context.Context, tx pgx.Tx, conn *sql.Conn, t *table, w
 			dataLens[i] = sb.DataLen()
 		}
 		rec := bld.NewRecordBatch()
-		if len(dicts) > 0 {
-			rec = withDicts(schema, rec, dicts)
-		}
 		bld.Reserve(x.opts.BatchRows)
 		for i, sb := range strs {
 			sb.ReserveData(dataLens[i] + dataLens[i]/8)
@@ -144,18 +136,6 @@ func (x *run) stream(ctx context.Context, tx pgx.Tx, conn *sql.Conn, t *table, w
 		return time.Time{}, nil
 	}
 	return time.UnixMicro(maxTS + pgEpochMicros).UTC(), nil
-}
-
-// withDicts replaces, in the built record rec, each pupil column's indices by its dictionary
-// array, giving a record of schema; rec is released.
-func withDicts(schema *arrow.Schema, rec arrow.RecordBatch, dicts []*pupilDict) arrow.RecordBatch {
-	defer rec.Release()
-	cols := append([]arrow.Array(nil), rec.Columns()...)
-	for _, d := range dicts {
-		cols[d.field] = d.newArray(cols[d.field])
-		defer cols[d.field].Release()
-	}
-	return array.NewRecordBatch(schema, cols, rec.NumRows())
 }
 
 // insertBatch inserts one in-memory record into table through the Arrow view.
@@ -299,6 +279,8 @@ func (x *run) applyTombstones(ctx context.Context, tx pgx.Tx, conn *sql.Conn, t 
 			fields = append(fields, arrow.Field{Name: k, Type: arrow.PrimitiveTypes.Int64})
 		case "day":
 			fields = append(fields, arrow.Field{Name: k, Type: arrow.FixedWidthTypes.Date32})
+		case "pupil_id":
+			fields = append(fields, arrow.Field{Name: k, Type: uuidType})
 		default:
 			fields = append(fields, arrow.Field{Name: k, Type: arrow.BinaryTypes.String})
 		}
@@ -375,7 +357,8 @@ func (x *run) appendTombstone(b *array.RecordBuilder, t *table, key string) bool
 		if j <= 0 {
 			return false
 		}
-		b.Field(0).(*array.StringBuilder).Append(x.rekeyPupil([]byte(rest[:j])))
+		id := x.rekeyPupil([]byte(rest[:j]))
+		uuidBuilder(b.Field(0)).Append(id[:])
 		b.Field(1).(*array.StringBuilder).Append(rest[j+1:])
 		b.Field(2).(*array.Date32Builder).Append(arrow.Date32FromTime(day))
 		return true

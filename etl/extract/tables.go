@@ -17,8 +17,8 @@ const (
 	kBool
 	kDate
 	kTimestamp
-	kPupil // text re-keyed through the pupil map
-	kUser  // text re-keyed through the user cache
+	kPupil // text re-keyed through the pupil map, a UUID in the warehouse
+	kUser  // text re-keyed through the user cache, a UUID in the warehouse
 )
 
 func (k kind) arrow() arrow.DataType {
@@ -33,6 +33,8 @@ func (k kind) arrow() arrow.DataType {
 		return arrow.FixedWidthTypes.Date32
 	case kTimestamp:
 		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	case kPupil, kUser:
+		return uuidType
 	default:
 		return arrow.BinaryTypes.String
 	}
@@ -61,28 +63,11 @@ type table struct {
 	keyCols     []string
 }
 
-// pupilDictType is the Arrow type of a re-keyed pupil column: a batch's rows of one pupil
-// share one dictionary entry, so that neither the batch nor DuckDB's scan carries the
-// 64-character key once per row.
-var pupilDictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
-
 // schema returns the Arrow schema of t's record batches: the warehouse columns and the ok flag.
-func (t *table) schema() *arrow.Schema { return t.arrowSchema(false) }
-
-// buildSchema is schema with the pupil columns as their dictionary indices, as they are built.
-func (t *table) buildSchema() *arrow.Schema { return t.arrowSchema(true) }
-
-func (t *table) arrowSchema(indices bool) *arrow.Schema {
+func (t *table) schema() *arrow.Schema {
 	fields := make([]arrow.Field, 0, len(t.cols)+1)
 	for _, c := range t.cols {
-		typ := c.kind.arrow()
-		if c.kind == kPupil {
-			typ = pupilDictType
-			if indices {
-				typ = pupilDictType.IndexType
-			}
-		}
-		fields = append(fields, arrow.Field{Name: c.name, Type: typ, Nullable: true})
+		fields = append(fields, arrow.Field{Name: c.name, Type: c.kind.arrow(), Nullable: true})
 	}
 	fields = append(fields, arrow.Field{Name: "ok", Type: arrow.FixedWidthTypes.Boolean})
 	return arrow.NewSchema(fields, nil)
@@ -177,7 +162,7 @@ func tables() []*table {
 				return ""
 			}},
 		{name: "pupils", source: pupilSrc, cols: same(pupilSrc, kPupil, kText, kInt32, kBool),
-			key: func(x *run, f [][]byte) string { return x.rekeyPupil(f[0]) },
+			key: func(x *run, f [][]byte) string { return x.rekeyPupil(f[0]).String() },
 			check: func(x *run, f [][]byte) string {
 				switch {
 				case f[3] == nil:
@@ -273,7 +258,9 @@ func tables() []*table {
 			}},
 		{name: "attendance", source: attSrc, cols: same(attSrc[:6], kPupil, kText, kDate, kInt32, kInt32, kInt32),
 			incremental: true, watermark: 6, keyCols: []string{"pupil_id", "school_unit_code", "day"},
-			key: func(x *run, f [][]byte) string { return attendanceKey(x.rekeyPupil(f[0]), string(f[1]), i32(f[2])) },
+			key: func(x *run, f [][]byte) string {
+				return attendanceKey(x.rekeyPupil(f[0]).String(), string(f[1]), i32(f[2]))
+			},
 			check: func(x *run, f [][]byte) string {
 				switch {
 				case anyNull(f, 3, 4, 5, 6):

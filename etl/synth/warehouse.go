@@ -2,6 +2,7 @@ package synth
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -9,21 +10,25 @@ import (
 	"time"
 
 	"github.com/skolstat/skolstat/etl/duck"
+	"github.com/skolstat/skolstat/etl/rekey"
 	"github.com/skolstat/skolstat/etl/warehouse"
 )
 
 // ErrWarehouseNotEmpty means a warehouse table already holds rows.
 var ErrWarehouseNotEmpty = errors.New("warehouse table is not empty")
 
-// rekeyed maps warehouse columns to the contract columns whose values rekey turns into them.
+// rekeyed maps warehouse columns to the contract columns whose values are re-keyed into them.
 var rekeyed = map[string]string{"pupil_id": "pupil_key", "user_id": "user_key"}
 
 // WriteWarehouse appends the generated rows straight into the DuckDB warehouse db (creating
-// its tables where missing), so that no PostgreSQL is needed. rekey maps a platform key
-// (pupil_key, user_key) to the warehouse's pupil_id or user_id; contract columns that the
-// warehouse lacks are dropped, warehouse columns without a source are left null. The
+// its tables where missing), so that no PostgreSQL is needed. toID maps a platform key
+// (pupil_key, user_key) to the warehouse's pupil_id or user_id (UUID columns): pass a
+// rekey.Keyer's Key method, which returns the re-keyed id in UUID text form, as the ETL stores
+// it. A stand-in that returns any other string (tests, benchmarks) has that string mapped to an
+// id by its unkeyed SHA-256, which does not protect the platform's keys. Contract columns that
+// the warehouse lacks are dropped, warehouse columns without a source are left null. The
 // warehouse tables must be empty.
-func (g *Generator) WriteWarehouse(ctx context.Context, db *sql.DB, rekey func(string) string) (Stats, error) {
+func (g *Generator) WriteWarehouse(ctx context.Context, db *sql.DB, toID func(string) string) (Stats, error) {
 	start := time.Now()
 	st := Stats{Rows: map[string]int64{}}
 	if err := warehouse.Create(ctx, db); err != nil {
@@ -37,7 +42,7 @@ func (g *Generator) WriteWarehouse(ctx context.Context, db *sql.DB, rekey func(s
 		if len(cols) == 0 {
 			continue // a contract table the warehouse does not keep (deletions)
 		}
-		n, err := g.appendTable(ctx, db, name, cols, rekey)
+		n, err := g.appendTable(ctx, db, name, cols, toID)
 		if err != nil {
 			return st, fmt.Errorf("seed warehouse: %s: %w", name, err)
 		}
@@ -70,7 +75,7 @@ func warehouseColumns(ctx context.Context, db *sql.DB, table string) ([]string, 
 	return cols, nil
 }
 
-func (g *Generator) appendTable(ctx context.Context, db *sql.DB, table string, cols []string, rekey func(string) string) (int64, error) {
+func (g *Generator) appendTable(ctx context.Context, db *sql.DB, table string, cols []string, toID func(string) string) (int64, error) {
 	var existing int64
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&existing); err != nil {
 		return 0, err
@@ -103,7 +108,9 @@ func (g *Generator) appendTable(ctx context.Context, db *sql.DB, table string, c
 		return 0, err
 	}
 	out := make([]driver.Value, len(cols))
-	var lastIn, lastOut string
+	var lastIn string
+	var lastOut rekey.ID
+	haveOut := false
 	for src.Next() {
 		if src.Rows()%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -117,11 +124,15 @@ func (g *Generator) appendTable(ctx context.Context, db *sql.DB, table string, c
 			case j < 0:
 				out[i] = nil
 			case rekey1[i]:
-				k, _ := vals[j].(string)
-				if k != lastIn || lastOut == "" {
-					lastIn, lastOut = k, rekey(k)
+				k, ok := vals[j].(string)
+				if !ok {
+					out[i] = nil
+					continue
 				}
-				out[i] = lastOut
+				if k != lastIn || !haveOut {
+					lastIn, lastOut, haveOut = k, warehouseID(toID(k)), true
+				}
+				out[i] = lastOut[:]
 			default:
 				out[i] = vals[j]
 			}
@@ -135,4 +146,14 @@ func (g *Generator) appendTable(ctx context.Context, db *sql.DB, table string, c
 		return 0, err
 	}
 	return src.Rows(), nil
+}
+
+// warehouseID converts what WriteWarehouse's toID returned into the id stored: a UUID text as
+// is, any other string by the first 16 bytes of its SHA-256.
+func warehouseID(s string) rekey.ID {
+	if id, err := rekey.ParseID(s); err == nil {
+		return id
+	}
+	sum := sha256.Sum256([]byte(s))
+	return rekey.ID(sum[:rekey.IDSize])
 }

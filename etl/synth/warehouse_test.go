@@ -4,19 +4,20 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"sync"
 	"testing"
 
 	"github.com/skolstat/skolstat/etl/duck"
+	"github.com/skolstat/skolstat/etl/rekey"
 	"github.com/skolstat/skolstat/etl/synth"
 )
 
-// testRekey stands in for the ETL's HMAC re-keying: any deterministic function will do.
+// testRekey stands in for the ETL's HMAC re-keying: any deterministic function giving a UUID
+// text will do.
 func testRekey(k string) string {
 	sum := sha256.Sum256([]byte("test-secret:" + k))
-	return "h" + hex.EncodeToString(sum[:16])
+	return rekey.ID(sum[:rekey.IDSize]).String()
 }
 
 // warehouseOf generates a profile into a fresh in-memory DuckDB warehouse.
@@ -95,10 +96,11 @@ func TestGenerator_WriteWarehouse(t *testing.T) {
 		t.Errorf("deletions written to the warehouse, which has no such table")
 	}
 	for _, q := range []string{
-		"SELECT count(*) FROM pupils WHERE pupil_id NOT LIKE 'h%' OR length(pupil_id) <> 33",
+		"SELECT count(*) FROM pupils WHERE typeof(pupil_id) <> 'UUID' OR pupil_id IS NULL",
+		"SELECT count(*) - count(DISTINCT pupil_id) FROM pupils",
 		"SELECT count(*) FROM attendance WHERE pupil_id NOT IN (SELECT pupil_id FROM pupils)",
 		"SELECT count(*) FROM grades WHERE pupil_id NOT IN (SELECT pupil_id FROM pupils)",
-		"SELECT count(*) FROM usage_events WHERE user_id NOT LIKE 'h%'",
+		"SELECT count(*) FROM usage_events WHERE typeof(user_id) <> 'UUID' OR user_id IS NULL",
 	} {
 		if got := queryFloat(t, db, q); got != 0 {
 			t.Errorf("%s = %v, want 0", q, got)
@@ -109,6 +111,67 @@ func TestGenerator_WriteWarehouse(t *testing.T) {
 	if !errors.Is(err, synth.ErrWarehouseNotEmpty) {
 		t.Errorf("second WriteWarehouse = %v, want ErrWarehouseNotEmpty", err)
 	}
+}
+
+func TestGenerator_WriteWarehouse_ids(t *testing.T) {
+	tests := []struct {
+		name string
+		toID func(string) string
+		// exact: the stored id is toID's UUID text itself.
+		exact bool
+	}{
+		{"uuid text", testRekey, true},
+		{"other stand-in", func(k string) string { return "h" + k }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := duck.Open(ctx, "", duck.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			g, err := synth.New(synth.Options{Profile: "small", Seed: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := g.WriteWarehouse(ctx, db, tt.toID); err != nil {
+				t.Fatalf("WriteWarehouse: %v", err)
+			}
+			for _, q := range []string{
+				"SELECT count(*) FROM pupils WHERE typeof(pupil_id) <> 'UUID' OR pupil_id IS NULL",
+				"SELECT count(*) - count(DISTINCT pupil_id) FROM pupils",
+				"SELECT count(*) FROM placements WHERE pupil_id NOT IN (SELECT pupil_id FROM pupils)",
+				"SELECT count(*) FROM usage_events WHERE user_id IS NULL",
+			} {
+				if got := queryFloat(t, db, q); got != 0 {
+					t.Errorf("%s = %v, want 0", q, got)
+				}
+			}
+			rows, err := g.Rows("pupils")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rows.Next() {
+				t.Fatal("no pupils generated")
+			}
+			vals, _ := rows.Values()
+			key, _ := vals[indexOf(rows.Columns(), "pupil_key")].(string)
+			if got := queryFloat(t, db, "SELECT count(*) FROM pupils WHERE pupil_id::VARCHAR = '"+tt.toID(key)+"'"); tt.exact && got != 1 {
+				t.Errorf("pupils with id %s = %v, want 1", tt.toID(key), got)
+			}
+		})
+	}
+}
+
+// indexOf returns the index of name in cols, or -1.
+func indexOf(cols []string, name string) int {
+	for i, c := range cols {
+		if c == name {
+			return i
+		}
+	}
+	return -1
 }
 
 func TestGenerator_plausibleMunicipality(t *testing.T) {

@@ -1,6 +1,7 @@
 -- The warehouse: pupil-level rows, re-keyed, minimised. It never leaves the ETL.
--- pupil_id and user_id are HMAC-SHA-256 (hex) of the platform's pupil_key and user_key under a
--- secret kept outside this file; the platform's keys are never stored here.
+-- pupil_id and user_id are the first 16 bytes of the HMAC-SHA-256 of the platform's pupil_key
+-- and user_key under a secret kept outside this file, as UUIDs (etl/rekey); the platform's keys
+-- are never stored here.
 -- Column sets are a contract with reports/: add columns freely, rename none.
 CREATE TABLE IF NOT EXISTS organisers (
     organiser_id      VARCHAR PRIMARY KEY,
@@ -20,14 +21,14 @@ CREATE TABLE IF NOT EXISTS subjects (
     name_en      VARCHAR
 );
 CREATE TABLE IF NOT EXISTS pupils (
-    pupil_id           VARCHAR PRIMARY KEY,
+    pupil_id           UUID PRIMARY KEY,
     gender             VARCHAR,
     birth_year         INTEGER,
     protected_identity BOOLEAN
 );
 CREATE TABLE IF NOT EXISTS placements (
     placement_id     BIGINT PRIMARY KEY,
-    pupil_id         VARCHAR,
+    pupil_id         UUID,
     school_unit_code VARCHAR,
     school_year      VARCHAR,
     grade_level      INTEGER,
@@ -36,7 +37,7 @@ CREATE TABLE IF NOT EXISTS placements (
 );
 CREATE TABLE IF NOT EXISTS grades (
     grade_id         BIGINT PRIMARY KEY,
-    pupil_id         VARCHAR,
+    pupil_id         UUID,
     school_unit_code VARCHAR,
     subject_code     VARCHAR,
     term             VARCHAR,
@@ -47,7 +48,7 @@ CREATE TABLE IF NOT EXISTS grades (
 );
 CREATE TABLE IF NOT EXISTS national_tests (
     result_id        BIGINT PRIMARY KEY,
-    pupil_id         VARCHAR,
+    pupil_id         UUID,
     school_unit_code VARCHAR,
     subject_code     VARCHAR,
     school_year      VARCHAR,
@@ -57,7 +58,7 @@ CREATE TABLE IF NOT EXISTS national_tests (
 );
 CREATE TABLE IF NOT EXISTS assessments (
     assessment_id    BIGINT PRIMARY KEY,
-    pupil_id         VARCHAR,
+    pupil_id         UUID,
     school_unit_code VARCHAR,
     subject_code     VARCHAR,
     term             VARCHAR,
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS assessments (
 );
 -- attendance and usage_events are large and append-mostly: no index, the ETL merges them.
 CREATE TABLE IF NOT EXISTS attendance (
-    pupil_id               VARCHAR,
+    pupil_id               UUID,
     school_unit_code       VARCHAR,
     day                    DATE,
     scheduled_minutes      INTEGER,
@@ -75,7 +76,7 @@ CREATE TABLE IF NOT EXISTS attendance (
 );
 CREATE TABLE IF NOT EXISTS usage_events (
     event_id         BIGINT,
-    user_id          VARCHAR,
+    user_id          UUID,
     role             VARCHAR,
     school_unit_code VARCHAR,
     event_type       VARCHAR,
