@@ -297,10 +297,21 @@ func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []in
 // passes reports whether an attacker's interval [a, b] for cell c (local k) is wide enough.
 func (p *problem) passes(c int32, k int, a, b float64, lo, hi []float64, need float64) bool {
 	if p.coded[c] {
-		// Counts are whole: the attacker must not exclude any whole value the band allows.
-		return math.Ceil(a-1e-6) <= math.Ceil(lo[k]-1e-6) && math.Floor(b+1e-6) >= math.Floor(hi[k]+1e-6)
+		return codedPasses(a, b, lo[k], hi[k])
 	}
 	return b-a >= need-1e-9
+}
+
+// codedPasses reports whether an attacker's interval [a, b] for a coded count with the band
+// [lo, hi] (in counts) leaves the band whole: counts are whole, so the attacker must not
+// exclude any whole value the band allows. A band whose counts are not published (hi is +Inf:
+// the published form leaves a coded count unbounded where its denominator is hidden) only
+// requires that the count is not pinned to one whole value; Protect checks the band itself.
+func codedPasses(a, b, lo, hi float64) bool {
+	if math.IsInf(hi, 1) {
+		return math.Floor(b+1e-6)-math.Ceil(a-1e-6) >= 1
+	}
+	return math.Ceil(a-1e-6) <= math.Ceil(lo-1e-6) && math.Floor(b+1e-6) >= math.Floor(hi+1e-6)
 }
 
 // certify returns an interval of values cell k provably takes: feasible points x + t·z along

@@ -6,6 +6,9 @@ import "math"
 // must reach each end of its band; another cell must span the protection width, moved up by
 // it, down by it, or half each way.
 func (p *problem) attempts(c int32, x float64) [][2]float64 {
+	if p.coded[c] && math.IsInf(p.hi[c], 1) {
+		return [][2]float64{{1, 1}, {1, -1}}
+	}
 	if p.coded[c] {
 		var out [][2]float64
 		if up := math.Floor(p.hi[c]+1e-6) - x; up > 1e-6 {
@@ -56,7 +59,7 @@ func (s *spread) rng(c int32) (float64, float64) {
 func (p *problem) covered(s *spread, c int32) bool {
 	lo, hi := s.rng(c)
 	if p.coded[c] {
-		return math.Ceil(lo-1e-6) <= math.Ceil(p.lo[c]-1e-6) && math.Floor(hi+1e-6) >= math.Floor(p.hi[c]+1e-6)
+		return codedPasses(lo, hi, p.lo[c], p.hi[c])
 	}
 	return hi-lo >= p.width-1e-9
 }
@@ -74,6 +77,9 @@ func (p *problem) certifyByCycles(s *spread, c int32, allow func(int32) bool, co
 			continue
 		}
 		cs := &cycleSearch{p: p, x: s.x, step: at[0]}
+		if p.deep {
+			cs.maxNodes, cs.maxSize = deepCycleNodes, deepCycleMaxSize
+		}
 		z := cs.find(c, int8(at[1]))
 		if z == nil && allow != nil {
 			cs.allow, cs.cost = allow, cost

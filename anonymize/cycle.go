@@ -19,6 +19,9 @@ const (
 	cycleNodes   = 600
 	cycleMaxSize = 96
 	cycleBranch  = 3
+	// The deeper look (problem.deep) searches much longer for the few cells left.
+	deepCycleNodes   = 20000
+	deepCycleMaxSize = 600
 )
 
 // cycleSearch finds a cycle through one cell.
@@ -33,6 +36,8 @@ type cycleSearch struct {
 	imb   map[int32]float64 // relation → Σ coef·z over the cycle so far
 	open  []int32           // relations with a non-zero imbalance (may hold stale entries)
 	nodes int
+	// maxNodes and maxSize bound the search (cycleNodes and cycleMaxSize when zero).
+	maxNodes, maxSize int
 }
 
 // canMove reports whether cell c may move by step·sign.
@@ -100,7 +105,11 @@ type cycleCand struct {
 // most constrained relation at each step.
 func (s *cycleSearch) solve() bool {
 	s.nodes++
-	if s.nodes > cycleNodes || len(s.z) > cycleMaxSize {
+	maxNodes, maxSize := cycleNodes, cycleMaxSize
+	if s.maxNodes > 0 {
+		maxNodes, maxSize = s.maxNodes, s.maxSize
+	}
+	if s.nodes > maxNodes || len(s.z) > maxSize {
 		return false
 	}
 	// The open relation with the fewest cells (short lists close cycles soonest).
@@ -139,7 +148,7 @@ func (s *cycleSearch) solve() bool {
 			return true
 		}
 		s.remove(cd.cell)
-		if s.nodes > cycleNodes {
+		if s.nodes > maxNodes {
 			return false
 		}
 	}

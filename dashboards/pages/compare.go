@@ -16,6 +16,9 @@ import (
 func (b *builder) compare(v view, parent snapshot.Area, units []snapshot.Area) ([]Section, error) {
 	title := b.t(v.key)
 	s := Section{ID: "jamfor-" + strings.TrimPrefix(v.key, "v."), Title: title + " – " + b.areaName(parent)}
+	if b.absent(v, &s) {
+		return []Section{s}, nil
+	}
 	all := append([]snapshot.Area{parent}, units...)
 	codes := make([]string, len(all))
 	for i, a := range all {

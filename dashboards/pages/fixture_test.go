@@ -217,6 +217,12 @@ func testContent() snapshot.Content {
 // DIR/published/ and makes it current, as the ETL does.
 func publishTestSnapshot(tb testing.TB, dir string) {
 	tb.Helper()
+	publishContent(tb, dir, testContent())
+}
+
+// publishContent writes content as the current snapshot under DIR/published/.
+func publishContent(tb testing.TB, dir string, content snapshot.Content) {
+	tb.Helper()
 	ctx := context.Background()
 	pub := filepath.Join(dir, "published")
 	if err := os.MkdirAll(pub, 0o755); err != nil {
@@ -230,7 +236,7 @@ func publishTestSnapshot(tb testing.TB, dir string) {
 		tb.Fatal(err)
 	}
 	meta := snapshot.Meta{RunID: "run-test-1", ExtractedAt: testExtracted, PublishedAt: testExtracted.Add(time.Hour), Policy: "{}", Source: "test"}
-	if err := snapshot.Write(ctx, db, testContent(), meta); err != nil {
+	if err := snapshot.Write(ctx, db, content, meta); err != nil {
 		tb.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -274,9 +280,15 @@ func newTestServer(tb testing.TB) *testServer {
 // every line, as the tests want; the server's production setting is once a second).
 func newTestServerSync(tb testing.TB, syncEvery time.Duration) *testServer {
 	tb.Helper()
+	return newTestServerWith(tb, syncEvery, testContent())
+}
+
+// newTestServerWith is newTestServerSync over a snapshot of content.
+func newTestServerWith(tb testing.TB, syncEvery time.Duration, content snapshot.Content) *testServer {
+	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
-	publishTestSnapshot(tb, dir)
+	publishContent(tb, dir, content)
 	st, err := store.Open(ctx, dir)
 	if err != nil {
 		tb.Fatal(err)

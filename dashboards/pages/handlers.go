@@ -254,7 +254,9 @@ func (r *request) selection(action string, extra ...field) (*form, error) {
 	if err != nil {
 		return nil, err
 	}
-	subjects := r.data.Values("grade_distribution", "subject")
+	// The choices come from the grade distribution, or when this run does not publish it from
+	// the other statistics by subject, so the form still works without it.
+	subjects := r.choices("subject", "grade_distribution", "test_vs_grade", "assessment_not_reached")
 	if subject == "" {
 		subject = "MA"
 		if !contains(subjects, subject) && len(subjects) > 0 {
@@ -266,7 +268,7 @@ func (r *request) selection(action string, extra ...field) (*form, error) {
 	} else if !contains(subjects, subject) {
 		return nil, fmt.Errorf("unknown subject %q: %w", subject, store.ErrInvalid)
 	}
-	grades := r.data.Values("grade_distribution", "grade_level")
+	grades := r.choices("grade_level", "grade_distribution", "test_vs_grade")
 	if grade != "" && !contains(grades, grade) {
 		return nil, fmt.Errorf("unknown grade level %q: %w", grade, store.ErrInvalid)
 	}
@@ -287,6 +289,20 @@ func (r *request) selection(action string, extra ...field) (*form, error) {
 	}
 	f.Fields = append(f.Fields, sf, gf)
 	return f, nil
+}
+
+// choices returns the values of dimension dim of the first of stats that has one other than
+// null ("all"); nil when none has.
+func (r *request) choices(dim string, stats ...string) []string {
+	for _, st := range stats {
+		vs := r.data.Values(st, dim)
+		for _, v := range vs {
+			if v != "" {
+				return vs
+			}
+		}
+	}
+	return nil
 }
 
 func contains(s []string, x string) bool {
@@ -503,7 +519,13 @@ func buildCompare(r *request) error {
 			return fmt.Errorf("compare needs an organiser or municipality: %w", store.ErrInvalid)
 		}
 	}
+	// By default the first statistic this run publishes (one may be withheld from it).
 	v := compareViews[0]
+	for i := len(compareViews) - 1; i >= 0; i-- {
+		if len(r.data.Values(compareViews[i].stat, "measure")) > 0 {
+			v = compareViews[i]
+		}
+	}
 	if statKey != "" {
 		found := false
 		for _, cv := range compareViews {

@@ -1,6 +1,9 @@
 package pages
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Lang is a page language: Swedish by default, English on request (?lang=en).
 type Lang string
@@ -62,10 +65,13 @@ var texts = map[string][2]string{
 	"download-xlsx":             {"XLSX", "XLSX"},
 	"download-help":             {"Nedladdningarna innehåller samma skyddade uppgifter som sidan, i det publicerade formatet.", "The downloads hold the same protected figures as the page, in the published format."},
 	"no-data":                   {"Inga uppgifter finns för detta urval.", "There are no figures for this selection."},
+	"absent":                    {"Statistiken ”%s” publiceras inte i den här körningen: skyddet av uppgifterna blev inte klart i tid, eller statistiken togs inte fram.", "The statistic “%s” is not published in this run: its protection did not finish in time, or it was not built."},
+	"absent.grade_distribution": {"Betygsfördelningen publiceras inte i den här körningen: skyddet av uppgifterna blev inte klart i tid.", "The grade distribution is not published in this run: its protection did not finish in time."},
 	"legend":                    {"Teckenförklaring", "Legend"},
 	"legend.hidden":             {"för få elever för att redovisas (eller dold så att en annan dold uppgift inte kan räknas fram)", "too few pupils to be reported (or hidden so that another hidden figure cannot be worked out)"},
 	"legend.near":               {"nära 100 %: den exakta andelen redovisas inte eftersom den skulle avslöja enskilda elevers resultat", "close to 100 %: the exact share is not reported because it would reveal individual pupils' results"},
 	"legend.band":               {"andelen ligger i intervallet (t.ex. ≥95 %, ≤5 %); den exakta andelen redovisas inte", "the share lies in the band (e.g. ≥95 %, ≤5 %); the exact share is not reported"},
+	"legend.missing":            {"inget att redovisa (gruppen är tom)", "nothing to report (the group is empty)"},
 	"legend.groupsize":          {"antal elever i gruppen, avrundat till ett intervall", "number of pupils in the group, as a band"},
 	"legend.chart":              {"I diagrammen markeras en dold uppgift med ett grått fält eller en linje och sin markering (t.ex. ..), aldrig som 0.", "In the charts a hidden figure is marked with a grey band or line and its marker (e.g. ..), never as 0."},
 	"hidden-name":               {"för få elever för att redovisas", "too few pupils to be reported"},
@@ -139,4 +145,13 @@ func T(lang Lang, key string) string {
 		return t[1]
 	}
 	return t[0]
+}
+
+// absentNotice is the notice shown in place of a statistic that the snapshot does not publish:
+// the statistic's own text when it has one, else the general text naming it by title.
+func absentNotice(lang Lang, stat, title string) string {
+	if _, ok := texts["absent."+stat]; ok {
+		return T(lang, "absent."+stat)
+	}
+	return fmt.Sprintf(T(lang, "absent"), title)
 }

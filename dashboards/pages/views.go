@@ -85,6 +85,9 @@ type Section struct {
 	Table       Table
 	Empty       bool
 	SubSections []Section
+	// Notice, when set, says why the section has no figures: its statistic is not in the
+	// snapshot (withheld from this run, or not built). It is shown in place of chart and table.
+	Notice string
 }
 
 // Table is the accessible table beside a chart.
@@ -156,6 +159,18 @@ type builder struct {
 }
 
 func (b *builder) t(key string) string { return T(b.lang, key) }
+
+// absent reports whether the snapshot publishes no cell of v's statistic: the build withheld it
+// from this run (its protection did not finish in time) or did not make it. It then marks s as
+// empty with a notice that says so, shown in place of the chart and table.
+func (b *builder) absent(v view, s *Section) bool {
+	if len(b.data.Values(v.stat, "measure")) > 0 {
+		return false
+	}
+	s.Empty = true
+	s.Notice = absentNotice(b.lang, v.stat, b.t(v.key))
+	return true
+}
 
 func (b *builder) fetch(v view, areas []snapshot.Area, measures []string) (cellSet, error) {
 	codes := make([]string, 0, len(areas))
@@ -247,6 +262,10 @@ func (b *builder) fig(c snapshot.Cell, ok bool) Fig {
 	switch {
 	case c.Status == snapshot.StatusShown && c.Value != nil:
 		f.Sort = strconv.FormatFloat(*c.Value, 'g', -1, 64)
+	case c.Status == snapshot.StatusMissing:
+		// Nothing to report (an empty group): not a hidden figure.
+		f.Class = "missing"
+		f.Note = b.t("legend.missing")
 	case c.Status == snapshot.StatusCoded:
 		f.Class = "coded"
 		if strings.HasPrefix(c.Display, "~") {
@@ -402,6 +421,9 @@ func (b *builder) chart(s *Section, spec charts.Spec) error {
 // trend builds a line over the periods with one series per area (the first is the focus).
 func (b *builder) trend(v view, areas []snapshot.Area) (Section, error) {
 	s := Section{ID: strings.TrimPrefix(v.key, "v."), Title: b.t(v.key)}
+	if b.absent(v, &s) {
+		return s, nil
+	}
 	set, err := b.fetch(v, areas, []string{v.measure, "n", "count"})
 	if err != nil {
 		return s, err
@@ -443,6 +465,9 @@ func (b *builder) areaNames(areas []snapshot.Area) []string {
 // trend of the focus area's categories over the periods.
 func (b *builder) distribution(v view, areas []snapshot.Area) (Section, error) {
 	s := Section{ID: strings.TrimPrefix(v.key, "v."), Title: b.t(v.key)}
+	if b.absent(v, &s) {
+		return s, nil
+	}
 	set, err := b.fetch(v, areas, []string{v.measure, "n", "count"})
 	if err != nil {
 		return s, err
@@ -501,6 +526,9 @@ func (b *builder) distribution(v view, areas []snapshot.Area) (Section, error) {
 // drawn as bars of the latest period.
 func (b *builder) usage(v view, area snapshot.Area) (Section, error) {
 	s := Section{ID: strings.TrimPrefix(v.key, "v."), Title: b.t(v.key) + " – " + b.areaName(area)}
+	if b.absent(v, &s) {
+		return s, nil
+	}
 	set, err := b.fetch(v, []snapshot.Area{area}, []string{v.measure})
 	if err != nil {
 		return s, err
