@@ -149,6 +149,25 @@ var ErrInput = errors.New("invalid protection input")
 // ErrAudit reports that protection could not reach a pattern that passes the audit.
 var ErrAudit = errors.New("protection does not pass the audit")
 
+// AuditError names the hidden cells Protect could not protect whatever else it hid; it
+// wraps ErrAudit.
+type AuditError struct {
+	Keys    []string // the cells' keys
+	Reasons []string // why each fails, in the same order
+}
+
+// Error names the count and the first cell.
+func (e *AuditError) Error() string {
+	if len(e.Keys) == 0 {
+		return ErrAudit.Error()
+	}
+	return fmt.Sprintf("%v: %d hidden cells stay bounded too tightly whatever else is hidden (e.g. %q: %s)",
+		ErrAudit, len(e.Keys), e.Keys[0], e.Reasons[0])
+}
+
+// Unwrap returns ErrAudit.
+func (e *AuditError) Unwrap() error { return ErrAudit }
+
 // Protect decides the status of every cell under pol; ledger (may be nil) keeps closed periods'
 // patterns across runs and is updated with this run's pattern of closed cells.
 func Protect(cells []Cell, rels []Relation, pol Policy, ledger *Ledger) (*Result, error) {

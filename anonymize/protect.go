@@ -306,9 +306,12 @@ func (pr *protector) run(ctx context.Context) error {
 			continue
 		}
 		if fixed == 0 {
-			f := rep.failures[0]
-			return fmt.Errorf("%w: %d hidden cells stay bounded too tightly whatever else is hidden (e.g. %q: %s)",
-				ErrAudit, len(rep.failures), pr.cells[f.cell].Key, f.reason)
+			ae := &AuditError{}
+			for _, f := range rep.failures {
+				ae.Keys = append(ae.Keys, pr.cells[f.cell].Key)
+				ae.Reasons = append(ae.Reasons, f.reason)
+			}
+			return ae
 		}
 	}
 }

@@ -332,3 +332,25 @@ func TestProtect_Structural(t *testing.T) {
 		t.Errorf("stats %+v, want 2 shown and no secondary", s)
 	}
 }
+
+func TestAuditError_Error(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  *AuditError
+		want string
+	}{
+		{"names the first cell", &AuditError{Keys: []string{"a|b", "c"}, Reasons: []string{"pinned to a single value", "x"}},
+			`protection does not pass the audit: 2 hidden cells stay bounded too tightly whatever else is hidden (e.g. "a|b": pinned to a single value)`},
+		{"empty", &AuditError{}, "protection does not pass the audit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.err.Error(); got != tc.want {
+				t.Errorf("Error() = %q, want %q", got, tc.want)
+			}
+			var err error = tc.err
+			if !errors.Is(err, ErrAudit) {
+				t.Errorf("errors.Is(%v, ErrAudit) = false, want true", err)
+			}
+		})
+	}
+}

@@ -297,3 +297,9 @@ func cellKey(stat, period string, a *areaRef, grade int, subject string, gender 
 	}
 	return strings.Join([]string{stat, period, a.level, a.code, g, subject, genderCodes[gender], cat}, "|")
 }
+
+// StatisticOfKey returns the statistic id a cell key (of a Cube's cells) belongs to.
+func StatisticOfKey(key string) string {
+	stat, _, _ := strings.Cut(key, "|")
+	return stat
+}

@@ -38,10 +38,10 @@ type Builder struct {
 	// Statistics restricts the build to these statistic ids; empty builds the whole catalogue.
 	Statistics []string
 	// Budget bounds the time one protection attempt may take; zero means no limit. When an
-	// attempt runs out of time, or protection cannot reach a pattern that passes the audit,
-	// the statistic with the most cells is withheld from this release and the rest is
-	// protected again: a release is never made less protected, only smaller. The run report
-	// names what was withheld.
+	// attempt runs out of time, the statistic with the most cells is withheld from this
+	// release; when protection cannot reach a pattern that passes the audit, the statistic
+	// holding most of the cells it could not protect. The rest is protected again: a release
+	// is never made less protected, only smaller. The run log names what was withheld.
 	Budget time.Duration
 }
 
@@ -150,9 +150,19 @@ func (b *Builder) protect(ctx context.Context, wh *sql.DB, run nightly.RunInfo, 
 		if !outOfTime && !errors.Is(err, anonymize.ErrAudit) {
 			return nil, nil, nil, fmt.Errorf("protect: %w", err)
 		}
+		// Withhold the statistic that holds the cells protection could not protect (the
+		// one with most of them), else, when time ran out, the one with the most cells.
+		failing := map[string]int{}
+		var ae *anonymize.AuditError
+		if errors.As(err, &ae) {
+			for _, k := range ae.Keys {
+				failing[reports.StatisticOfKey(k)]++
+			}
+		}
 		largest, rest := "", []string(nil)
 		for _, st := range cube.Statistics {
-			if largest == "" || cube.PerStatistic[st.ID] > cube.PerStatistic[largest] {
+			if largest == "" || failing[st.ID] > failing[largest] ||
+				(failing[st.ID] == failing[largest] && cube.PerStatistic[st.ID] > cube.PerStatistic[largest]) {
 				largest = st.ID
 			}
 		}
