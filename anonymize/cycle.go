@@ -197,11 +197,6 @@ func (s *cycleSearch) candidates(ri int32) []cycleCand {
 		if !s.p.hidden[t.cell] {
 			score -= 2 + s.cost(t.cell)
 		}
-		if t.coef > 0 && len(s.p.sys.rels[ri]) > 8 {
-			// In a long list of parts, moving the total carries the change up the hierarchy,
-			// where the other moved cells' totals meet it; a sibling starts a new branch.
-			score += 2
-		}
 		out = append(out, cycleCand{t.cell, sign, score})
 	}
 	return out
