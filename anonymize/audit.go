@@ -64,23 +64,11 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 		if cyc != nil {
 			// A cycle through hidden cells from the known feasible point proves a cell wide
 			// enough without a linear program (and every cell it moves with it).
-			n := len(tk)
-			open := tk[:0]
-			for i, k := range tk {
-				if i%256 == 255 {
-					if err := ctx.Err(); err != nil {
-						return nil, err
-					}
-				}
-				c := block[k]
-				if p.covered(cyc, c) {
-					continue
-				}
-				if ok, _ := p.certifyByCycles(cyc, c, nil, nil); !ok {
-					open = append(open, k)
-				}
+			open, err := p.openByCycles(ctx, cyc, block, tk)
+			if err != nil {
+				return nil, err
 			}
-			run.checked += n - len(open)
+			run.checked += len(tk) - len(open)
 			tk = open
 			if len(tk) == 0 {
 				continue

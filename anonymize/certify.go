@@ -1,6 +1,9 @@
 package anonymize
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // attempts lists the moves (step, sign) that protect hidden cell c at value x: a coded cell
 // must reach each end of its band; another cell must span the protection width, moved up by
@@ -106,4 +109,25 @@ func (p *problem) reachedBy(s *spread, c int32, at [2]float64) bool {
 		return hi >= x+at[0]-1e-6
 	}
 	return lo <= x-at[0]+1e-6
+}
+
+// openByCycles returns the targets (indices into block) that no cycle through hidden cells
+// from s's feasible point shows wide enough; every cycle found is recorded in s.
+func (p *problem) openByCycles(ctx context.Context, s *spread, block []int32, targets []int) ([]int, error) {
+	var open []int
+	for i, k := range targets {
+		if i%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		c := block[k]
+		if p.covered(s, c) {
+			continue
+		}
+		if ok, _ := p.certifyByCycles(s, c, nil, nil); !ok {
+			open = append(open, k)
+		}
+	}
+	return open, nil
 }

@@ -37,27 +37,18 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 		}
 		x = pt
 	}
-	resolved := make(map[int32]bool, len(targets))
 	if p.x0 == nil {
 		// Without the true values check has not tried cycles (it does from the true values):
 		// try them from this feasible point, before any elimination or program.
-		sp := newSpread(func(c int32) float64 { return x[c] })
-		for i, tk := range targets {
-			if i%256 == 255 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			c := block[tk]
-			if p.covered(sp, c) {
-				resolved[c] = true
-				continue
-			}
-			if ok, _ := p.certifyByCycles(sp, c, nil, nil); ok {
-				resolved[c] = true
-			}
+		var err error
+		if targets, err = p.openByCycles(ctx, newSpread(func(c int32) float64 { return x[c] }), block, targets); err != nil {
+			return err
+		}
+		if len(targets) == 0 {
+			return nil
 		}
 	}
+	resolved := make(map[int32]bool, len(targets))
 	// First the whole block's elimination: exact for cells the relations pin, and its
 	// null-space directions certify most cells without a linear program.
 	if len(block) <= globalCap {
