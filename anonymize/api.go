@@ -237,12 +237,25 @@ func Audit(ctx context.Context, cells []Public, rels []Relation, pol Policy) (*A
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	return auditSystem(ctx, cells, sys, pol)
+	return auditSystem(ctx, cells, sys, pol, nil)
 }
 
 // AuditTerms is Audit over relations in the published form: for each relation,
 // sum(coef * value) = 0 over its terms (cell index, coefficient).
 func AuditTerms(ctx context.Context, cells []Public, rels [][]Term, pol Policy) (*AuditReport, error) {
+	return AuditTermsFrom(ctx, cells, rels, pol, nil)
+}
+
+// ErrWitness reports a witness that does not fit what is published.
+var ErrWitness = errors.New("the witness does not fit the published figures")
+
+// AuditTermsFrom is AuditTerms starting from a witness: values for every cell (say, the true
+// counts, known where the snapshot is made) that the audit first checks against every shown
+// value, bound and relation, and then uses as its feasible point. The witness only helps the
+// audit find the feasible points that show a hidden cell wide enough (every point it moves to
+// is checked against the published figures alone), so a pass means the same as without one;
+// it never weakens a verdict. A witness that does not fit is an error wrapping ErrWitness.
+func AuditTermsFrom(ctx context.Context, cells []Public, rels [][]Term, pol Policy, witness []float64) (*AuditReport, error) {
 	if err := pol.Validate(); err != nil {
 		return nil, err
 	}
@@ -257,7 +270,7 @@ func AuditTerms(ctx context.Context, cells []Public, rels [][]Term, pol Policy) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	return auditSystem(ctx, cells, sys, pol)
+	return auditSystem(ctx, cells, sys, pol, witness)
 }
 
 // Term is one cell's coefficient in a relation in the published form.
@@ -266,7 +279,7 @@ type Term struct {
 	Coef float64
 }
 
-func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy) (*AuditReport, error) {
+func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy, witness []float64) (*AuditReport, error) {
 	n := len(cells)
 	p := &problem{sys: sys, hidden: make([]bool, n), value: make([]float64, n), lo: make([]float64, n),
 		hi: make([]float64, n), coded: make([]bool, n), width: pol.ProtectionWidth}
@@ -289,6 +302,12 @@ func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy) (
 			p.coded[i] = c.Coded
 		}
 	}
+	if witness != nil {
+		if err := p.fits(cells, witness); err != nil {
+			return nil, err
+		}
+		p.x0 = witness
+	}
 	run, err := p.check(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
@@ -308,6 +327,7 @@ func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy) (
 		run.lps += again.lps
 		run.failures = again.failures
 	}
+
 	rep := &AuditReport{Checked: run.checked, Blocks: run.blocks, LPs: run.lps}
 	for _, f := range run.failures {
 		rep.Failures = append(rep.Failures, AuditFailure{Key: cells[f.cell].Key, Cell: int(f.cell), Lo: f.lo, Hi: f.hi, Reason: f.reason})

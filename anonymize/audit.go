@@ -22,6 +22,9 @@ type problem struct {
 	onPoint func(set []int32, pt []float64)
 	// deep makes the audit of large blocks try one more, larger neighbourhood.
 	deep bool
+	// cyc, when set, holds the ranges cycles from x0 have shown so far; it outlives one check
+	// (hiding more only relaxes the problem, so a cycle found once stays a feasible move).
+	cyc *spread
 }
 
 // failure is one hidden cell an attacker can bound too tightly.
@@ -47,8 +50,8 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 	for i := range relStamp {
 		relStamp[i] = -1
 	}
-	var cyc *spread
-	if p.x0 != nil {
+	cyc := p.cyc
+	if cyc == nil && p.x0 != nil {
 		cyc = newSpread(func(c int32) float64 { return p.x0[c] })
 	}
 	for bi, block := range p.sys.blocks(p.hidden) {

@@ -197,6 +197,12 @@ func (s *cycleSearch) candidates(ri int32) []cycleCand {
 		if !s.p.hidden[t.cell] {
 			score -= 2 + s.cost(t.cell)
 		}
+		if t.coef > 0 && len(s.p.sys.rels[ri]) > 8 {
+			// Moving the total of a long list of parts (an area's sum over its school
+			// units) closes the relation at once, where a sibling part opens a cycle of its
+			// own through every relation it is in.
+			score += 2
+		}
 		out = append(out, cycleCand{t.cell, sign, score})
 	}
 	return out

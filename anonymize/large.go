@@ -299,6 +299,29 @@ func (p *problem) feasiblePoint(block []int32) (map[int32]float64, error) {
 			rows = append(rows, r)
 		}
 	}
+	// Start inside rather than at the bounds: every relation whose hidden cells share one
+	// sign shares what the shown cells leave equally among them (the smallest share a cell
+	// gets wins). Cells at a bound block the moves that prove their neighbours wide enough.
+	for _, r := range rows {
+		sign, same := 0.0, true
+		for _, v := range r.coef {
+			if sign == 0 {
+				sign = math.Copysign(1, v)
+			} else if math.Copysign(1, v) != sign {
+				same = false
+			}
+		}
+		if !same || len(r.cells) == 0 {
+			continue
+		}
+		share := r.rhs * sign / float64(len(r.cells))
+		for k, c := range r.cells {
+			v := share / math.Abs(r.coef[k])
+			if v > p.lo[c] && (x[c] == p.lo[c] || v < x[c]) {
+				x[c] = math.Min(v, p.hi[c])
+			}
+		}
+	}
 	tol := 1e-9 * scale
 	for sweep := 0; sweep < 100000; sweep++ {
 		worst := 0.0

@@ -63,6 +63,7 @@ func newProtector(cells []Cell, sys *system, pol Policy, ledger *Ledger) *protec
 		dirty: make([]bool, n), hc: make([]int32, len(sys.rels))}
 	pr.prob = &problem{sys: sys, hidden: make([]bool, n), value: make([]float64, n), lo: make([]float64, n),
 		hi: make([]float64, n), coded: make([]bool, n), x0: make([]float64, n), width: pol.ProtectionWidth}
+	pr.prob.cyc = newSpread(func(c int32) float64 { return pr.prob.x0[c] })
 	for i, c := range cells {
 		pr.prob.x0[i] = c.Count
 		pr.status[i] = pr.primary(c)
@@ -215,6 +216,7 @@ func (pr *protector) run(ctx context.Context) error {
 	// Hiding a cell only takes a constraint away, so a cell that passed stays passed: each
 	// round re-checks the cells that failed and those hidden since.
 	var targets []bool
+	fresh := 0
 	allow := func(c int32) bool { return pr.status[c] == Shown }
 	cost := func(c int32) float64 { return math.Log1p(pr.cells[c].Count) }
 	if err := pr.gauss(ctx); err != nil {
@@ -235,6 +237,7 @@ func (pr *protector) run(ctx context.Context) error {
 			return fmt.Errorf("protect: %w", err)
 		}
 		clear(pr.dirty)
+		checkedAll := targets == nil
 		if targets == nil {
 			targets = make([]bool, len(pr.cells))
 		} else {
@@ -244,13 +247,22 @@ func (pr *protector) run(ctx context.Context) error {
 			targets[f.cell] = true
 		}
 		if len(rep.failures) == 0 {
-			return nil
+			if checkedAll || fresh == freshChecks {
+				return nil // this round checked every hidden cell from scratch
+			}
+			// Each round trusted what earlier rounds proved, by proofs found along the way.
+			// Check every hidden cell once more from scratch, as the independent audit will,
+			// and repair what that check cannot prove.
+			fresh++
+			pr.prob.cyc = newSpread(func(c int32) float64 { return pr.prob.x0[c] })
+			pr.prob.deep = false
+			targets = nil
+			continue
 		}
 		sort.Slice(rep.failures, func(a, b int) bool { return rep.failures[a].cell < rep.failures[b].cell })
 		fixed := 0
 		touched := make(map[int32]bool)
 		pr.blockCache = make(map[int32][]int32)
-		fixSpread := newSpread(func(c int32) float64 { return pr.prob.x0[c] })
 		for i, f := range rep.failures {
 			if i%256 == 255 {
 				if err := ctx.Err(); err != nil {
@@ -270,7 +282,7 @@ func (pr *protector) run(ctx context.Context) error {
 			// First a cycle through the failing cell that may pass through shown cells:
 			// hiding them gives the cell the freedom it lacks, and the cycle's cells
 			// protect each other.
-			if _, extra := pr.prob.certifyByCycles(fixSpread, f.cell, allow, cost); len(extra) > 0 {
+			if _, extra := pr.prob.certifyByCycles(pr.prob.cyc, f.cell, allow, cost); len(extra) > 0 {
 				for _, e := range extra {
 					pr.hide(e)
 					for _, ri := range pr.sys.cellRel[e] {
@@ -315,6 +327,10 @@ func (pr *protector) run(ctx context.Context) error {
 		}
 	}
 }
+
+// freshChecks is how many times run checks every hidden cell from scratch once the audit
+// rounds pass.
+const freshChecks = 2
 
 // cheapestCoded returns the failing cell itself when it is coded, else the coded cell of
 // smallest count in its block, or -1.

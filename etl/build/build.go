@@ -89,7 +89,13 @@ func (b *Builder) Build(ctx context.Context, wh *sql.DB, run nightly.RunInfo) (*
 	if err != nil {
 		return nil, fmt.Errorf("publish cells: %w", err)
 	}
-	report, err := Audit(ctx, cells, rels, bounds, pol)
+	// The true counts are the audit's first feasible point: it checks them against the
+	// published figures and moves from them, so it proves what Protect's own check proved.
+	witness := make([]float64, len(cube.Cells))
+	for i, c := range cube.Cells {
+		witness[i] = c.Count
+	}
+	report, err := Audit(ctx, cells, rels, bounds, pol, witness)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -240,13 +246,15 @@ func saveLedger(path string, l *anonymize.Ledger) error {
 }
 
 // Audit checks published content as an attacker would: from the bounds a reader learns of each
-// additive cell and the public relations alone, it bounds every hidden cell.
-func Audit(ctx context.Context, cells []snapshot.Cell, rels [][]snapshot.Term, bounds []snapshot.Bound, pol anonymize.Policy) (*anonymize.AuditReport, error) {
+// additive cell and the public relations alone, it bounds every hidden cell. witness (nil, or
+// one value per bound, in the bounds' order) is a first feasible point to move from; it must
+// fit the published content (see anonymize.AuditTermsFrom).
+func Audit(ctx context.Context, cells []snapshot.Cell, rels [][]snapshot.Term, bounds []snapshot.Bound, pol anonymize.Policy, witness []float64) (*anonymize.AuditReport, error) {
 	pub, terms, err := Public(cells, rels, bounds)
 	if err != nil {
 		return nil, err
 	}
-	return anonymize.AuditTerms(ctx, pub, terms, pol)
+	return anonymize.AuditTermsFrom(ctx, pub, terms, pol, witness)
 }
 
 // Public turns published rows into the audit's input: one anonymize.Public per additive cell
