@@ -104,12 +104,15 @@ func loadAuditInput(ctx context.Context, db *sql.DB) (*auditInput, error) {
 			in.policy = p
 		}
 	}
+	// A bound without a published row is an internal cell (pupils of unknown gender, who
+	// count in "all" only): the relations hold over it, its value is never shown.
 	rows, err := db.QueryContext(ctx, `
-		SELECT b.cell_id, b.lower, b.upper, c.status,
-		       concat_ws(' ', c.statistic, c.period, c.area_level, c.area_code,
+		SELECT b.cell_id, b.lower, b.upper, coalesce(c.status, ''),
+		       CASE WHEN c.status IS NULL THEN 'internal cell ' || b.cell_id::VARCHAR
+		            ELSE concat_ws(' ', c.statistic, c.period, c.area_level, c.area_code,
 		                 coalesce('åk ' || c.grade_level::VARCHAR, 'alla åk'), coalesce(c.subject, '-'),
-		                 coalesce(c.gender, 'alla'), coalesce(c.category, 'totalt'), c.measure)
-		FROM bounds b JOIN cells c USING (cell_id)
+		                 coalesce(c.gender, 'alla'), coalesce(c.category, 'totalt'), c.measure) END
+		FROM bounds b LEFT JOIN cells c USING (cell_id)
 		ORDER BY b.cell_id`)
 	if err != nil {
 		return nil, fmt.Errorf("read bounds: %w", err)

@@ -48,8 +48,17 @@ func TestRunETL_andRuns(t *testing.T) {
 	if !strings.Contains(stdout.String(), "succeeded") {
 		t.Errorf("etl output %q does not say the run succeeded", stdout.String())
 	}
-	if _, err := publish.Current(data); err != nil {
+	current, err := publish.Current(data)
+	if err != nil {
 		t.Fatalf("no current snapshot after skolstat etl: %v", err)
+	}
+	// The published snapshot passes `skolstat audit` as a reader runs it (no true values).
+	var auditOut bytes.Buffer
+	if err := runAudit(context.Background(), []string{"--snapshot", current}, &auditOut, &stderr); err != nil {
+		t.Fatalf("skolstat audit of the current snapshot: %v\n%s", err, auditOut.String())
+	}
+	if !strings.Contains(auditOut.String(), "failures: 0") {
+		t.Errorf("skolstat audit output %q, want no failures", auditOut.String())
 	}
 	// A second run against a dead source fails and says so; the first snapshot stays current.
 	stdout.Reset()

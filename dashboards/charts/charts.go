@@ -25,7 +25,7 @@ const (
 var ErrNoData = errors.New("chart has no data")
 
 // Point is one figure of a series. Value is nil unless the figure is shown; Display is what a
-// person sees ("41,5 %", "..", "≥95 %").
+// person sees, in the page's language ("41,5 %" or "41.5%", "..", "≥95 %" or "≥95%").
 type Point struct {
 	Value   *float64
 	Display string

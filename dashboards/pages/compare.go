@@ -113,7 +113,7 @@ func (b *builder) compare(v view, parent snapshot.Area, units []snapshot.Area) (
 		addRow(u, "", true)
 		for gi, g := range []string{"", "F", "M"} {
 			c, ok := idx[key(last, u, g)]
-			bar.Series[gi].Points = append(bar.Series[gi].Points, point(c, ok))
+			bar.Series[gi].Points = append(bar.Series[gi].Points, b.point(c, ok))
 		}
 	}
 	addRow(parent, "reference", false)

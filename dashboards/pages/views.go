@@ -253,12 +253,12 @@ func (b *builder) nextID(prefix string) string {
 	return fmt.Sprintf("%s-%d", prefix, *b.seq)
 }
 
-// fig turns a cell (or its absence) into a table figure.
+// fig turns a cell (or its absence) into a table figure, printed in the page's language.
 func (b *builder) fig(c snapshot.Cell, ok bool) Fig {
 	if !ok {
 		return Fig{Display: "–", Note: b.t("no-data"), Class: "missing", Sort: ""}
 	}
-	f := Fig{Display: c.Display}
+	f := Fig{Display: figureText(b.lang, c)}
 	switch {
 	case c.Status == snapshot.StatusShown && c.Value != nil:
 		f.Sort = strconv.FormatFloat(*c.Value, 'g', -1, 64)
@@ -280,14 +280,16 @@ func (b *builder) fig(c snapshot.Cell, ok bool) Fig {
 	return f
 }
 
-func point(c snapshot.Cell, ok bool) charts.Point {
+// point turns a cell (or its absence) into a chart point; its display (a hidden figure's
+// marker in the tooltip and mark, a coded figure's band) is in the page's language.
+func (b *builder) point(c snapshot.Cell, ok bool) charts.Point {
 	if !ok {
 		return charts.Point{Display: "–", Missing: true}
 	}
 	if c.Status != snapshot.StatusShown {
-		return charts.Point{Display: c.Display}
+		return charts.Point{Display: figureText(b.lang, c)}
 	}
-	return charts.Point{Value: c.Value, Display: c.Display}
+	return charts.Point{Value: c.Value, Display: figureText(b.lang, c)}
 }
 
 // band describes a group's size from its n cell, never the exact hidden n.
@@ -392,7 +394,7 @@ func (b *builder) grid(t *Table, spec *charts.Spec, rows, cols []string, at func
 		for ci := range cols {
 			c, ok := at(ri, ci)
 			row.Cells = append(row.Cells, b.fig(c, ok))
-			spec.Series[ci].Points = append(spec.Series[ci].Points, point(c, ok))
+			spec.Series[ci].Points = append(spec.Series[ci].Points, b.point(c, ok))
 		}
 		t.Rows = append(t.Rows, row)
 	}
