@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/skolstat/skolstat/anonymize"
 	"github.com/skolstat/skolstat/etl/snapshot"
 )
 
@@ -68,24 +69,7 @@ func publishedDecimals(display, measure string) int {
 // englishNumber formats v with decimals decimals, a decimal point and a comma between
 // thousands: "12,345.6". A negative value that rounds to zero is "0", not "-0".
 func englishNumber(v float64, decimals int) string {
-	s := strconv.FormatFloat(v, 'f', decimals, 64)
-	neg := strings.HasPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
-	var b strings.Builder
-	if neg && strings.Trim(intPart+frac, "0") != "" {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return b.String()
+	return anonymize.FormatNumberEnglish(v, decimals)
 }
 
 // displayFigure is a Swedish display taken apart: "≥95 %" is prefix "≥", number 95, no
