@@ -121,7 +121,7 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 
 // exactCap is the largest block bounded as a whole; larger blocks are certified cell by cell
 // over neighbourhoods (see checkLarge).
-const exactCap = 1500
+const exactCap = 2000
 
 // interval is what an attacker can learn of one cell: [lo, hi], pinned when exact.
 type interval struct {
