@@ -126,38 +126,16 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 			sizes = append(sizes[:len(sizes):len(sizes)], deepNeighbourhood)
 		}
 		for _, size := range sizes {
-			set := p.neighbourhood(h, size)
-			clear(inSet)
-			for k, c := range set {
-				inSet[c] = k
-			}
-			rows := p.localRows(set, inSet, x)
-			xs := make([]float64, len(set))
-			var want []int
-			for k, c := range set {
-				xs[k] = x[c]
-				if k == 0 || (isTarget[c] && !resolved[c]) {
-					want = append(want, k)
-				}
-			}
-			ivs, err := p.bound(set, rows, xs, want, true, run)
+			iv, n, err := p.nearBound(h, size, x, isTarget, resolved, inSet, run)
 			if err != nil {
 				return err
 			}
-			scratch := &auditRun{}
-			// Every interval over the neighbourhood lies inside the true one: a cell wide
-			// enough here is resolved, whichever cell the neighbourhood was built for.
-			for _, k := range want[1:] {
-				if p.judge(set[k], ivs[k], scratch, "") {
-					resolved[set[k]] = true
-				}
-			}
-			last = ivs[0]
-			if p.judge(h, last, scratch, "") || seenWide(h) {
+			last = iv
+			if resolved[h] || seenWide(h) {
 				ok = true
 				break
 			}
-			if len(set) < size {
+			if n < size {
 				break // the whole block is in the set: the interval is exact
 			}
 		}
@@ -168,6 +146,40 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 		}
 	}
 	return nil
+}
+
+// nearBound bounds hidden cell h over its size nearest hidden cells, every other hidden cell
+// held at the feasible point x. An interval over a neighbourhood lies inside the true one, so
+// every cell of the neighbourhood that is h or a target not yet resolved, and that is wide
+// enough there, is marked resolved, whichever cell the neighbourhood was built for. It returns
+// h's interval over the neighbourhood and the neighbourhood's size (below size when it holds
+// the whole block: then the interval is exact).
+func (p *problem) nearBound(h int32, size int, x map[int32]float64, isTarget, resolved map[int32]bool, inSet map[int32]int, run *auditRun) (interval, int, error) {
+	set := p.neighbourhood(h, size)
+	clear(inSet)
+	for k, c := range set {
+		inSet[c] = k
+	}
+	rows := p.localRows(set, inSet, x)
+	xs := make([]float64, len(set))
+	var want []int
+	for k, c := range set {
+		xs[k] = x[c]
+		if k == 0 || (isTarget[c] && !resolved[c]) {
+			want = append(want, k)
+		}
+	}
+	ivs, err := p.bound(set, rows, xs, want, true, run)
+	if err != nil {
+		return interval{}, 0, err
+	}
+	scratch := &auditRun{}
+	for _, k := range want {
+		if p.judge(set[k], ivs[k], scratch, "") {
+			resolved[set[k]] = true
+		}
+	}
+	return ivs[0], len(set), nil
 }
 
 // neighbourhood returns up to size hidden cells nearest to h, h first. Distance through a
@@ -404,31 +416,10 @@ func (p *problem) presolve(block []int32, rows []sparseRow, x []float64, targets
 			if size >= nb {
 				break
 			}
-			set := p.neighbourhood(h, size)
-			clear(inSet)
-			for i, c := range set {
-				inSet[c] = i
-			}
-			lrows := p.localRows(set, inSet, xm)
-			xs := make([]float64, len(set))
-			var want []int
-			for i, c := range set {
-				xs[i] = xm[c]
-				if i == 0 || (isTarget[c] && !resolved[c]) {
-					want = append(want, i)
-				}
-			}
-			ivs, err := p.bound(set, lrows, xs, want, true, run)
-			if err != nil {
+			if _, _, err := p.nearBound(h, size, xm, isTarget, resolved, inSet, run); err != nil {
 				return nil, err
 			}
-			for _, i := range want[1:] {
-				if ivs[i].done && !ivs[i].pinned && p.judge(set[i], ivs[i], scratch, "") {
-					resolved[set[i]] = true
-				}
-			}
-			if !ivs[0].pinned && p.judge(h, ivs[0], scratch, "") {
-				resolved[h] = true
+			if resolved[h] {
 				ok = true
 				break
 			}
