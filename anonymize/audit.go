@@ -25,6 +25,8 @@ type problem struct {
 	// cyc, when set, holds the ranges cycles from x0 have shown so far; it outlives one check
 	// (hiding more only relaxes the problem, so a cycle found once stays a feasible move).
 	cyc *spread
+	// hyper, when set, finds hypercubes through cells that carry coordinates.
+	hyper *hypercubes
 }
 
 // failure is one hidden cell an attacker can bound too tightly.

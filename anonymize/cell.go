@@ -25,6 +25,10 @@ type Cell struct {
 	Structural bool
 	// Closed marks a cell of a period that has ended: its protection is kept in the ledger.
 	Closed bool
+	// Coords, when set, place the cell in its table: one value per dimension (at most 8),
+	// unique per cell, such that each relation's cells differ in one coordinate only (the
+	// dimension it runs along). Protect then searches hypercubes (see hypercube.go).
+	Coords []int32
 }
 
 // Relation states that the Count of Total equals the sum of the Counts of Parts. Indices refer

@@ -85,6 +85,9 @@ func (p *problem) certifyByCycles(s *spread, c int32, allow func(int32) bool, co
 			cs.maxNodes, cs.maxSize = deepCycleNodes, deepCycleMaxSize
 		}
 		z := cs.find(c, int8(at[1]))
+		if z == nil && p.hyper != nil {
+			z = p.hyper.find(p, s.x, c, at[0], int8(at[1]), allow)
+		}
 		if z == nil && allow != nil {
 			cs.allow, cs.cost = allow, cost
 			z = cs.find(c, int8(at[1]))

@@ -25,6 +25,7 @@ type cubeSpec struct {
 	meanCount                                          float64 // mean of an inner cell
 	unknownShare                                       float64 // chance of a pupil of unknown gender per inner cell
 	subjects                                           int     // independent copies (1 if 0)
+	coords                                             bool    // cells carry coordinates (hypercube search)
 }
 
 func genCube(rng *rand.Rand, s cubeSpec) *cube {
@@ -116,6 +117,9 @@ func genCube(rng *rand.Rand, s cubeSpec) *cube {
 				for cat := 0; cat <= s.categories; cat++ {
 					k := id(a, g, cat)
 					cell := Cell{Key: k, Count: counts[k], Internal: g == 3}
+					if s.coords {
+						cell.Coords = []int32{int32(sub), int32(a), int32(g), int32(cat)}
+					}
 					cell.Group = counts[id(a, g, 0)]
 					if cat > 0 {
 						cell.Denom = cell.Group

@@ -20,6 +20,7 @@ func TestProtect_RandomCubes(t *testing.T) {
 			categories:     2 + rng.Intn(3),
 			meanCount:      0.5 + rng.Float64()*8,
 			unknownShare:   rng.Float64() * 0.3,
+			coords:         seed%2 == 0, // half the cubes with the hypercube search
 		}
 		c := genCube(rng, spec)
 		res, err := Protect(c.cells, c.rels, pol, nil)

@@ -97,6 +97,9 @@ func (b *builder) buildStatistic(ctx context.Context, s *spec, query string) err
 							}
 							cell.Structural = !s.nationOnly && g >= 0 && mask&(1<<g) == 0 && cell.Count == 0
 							cell.Key = prefix + cat
+							// The cell's place in its table, for protection's hypercube search:
+							// every relation within a statistic runs along one of these.
+							cell.Coords = []int32{bi, area, int32(g), int32(x), int32(si), int32(ci)}
 							b.cube.Cells = append(b.cube.Cells, cell)
 							m := cellMeta{block: bi, area: area, grade: int8(g), gender: x,
 								subject: int16(si), cat: int16(ci) - 1, vi: -1}

@@ -1,0 +1,335 @@
+package anonymize
+
+import (
+	"math"
+	"sort"
+)
+
+// A hypercube is a cycle built as a product: when cells carry coordinates (Cell.Coords) and
+// every relation runs along one dimension (its cells differ in that coordinate only), a move
+// z = u₁ ⊗ u₂ ⊗ … ⊗ u_d, where each u_k balances the relations along dimension k (two
+// categories +1/−1, or a category and its total +1/+1; a school unit and a sibling under the
+// same organiser and municipality, or the school unit and every area above it), balances every
+// relation. This is the figure τ-Argus's hypercube method protects by; searching the product
+// of a few one-dimensional moves per dimension finds it where a depth-first search through the
+// whole table loses its way.
+
+// maxDims is the largest number of coordinates a cell may carry.
+const maxDims = 8
+
+type coordKey [maxDims]int32
+
+// hypercubes indexes cells by coordinates and relations by the dimension they run along.
+type hypercubes struct {
+	coords [][]int32
+	at     map[coordKey]int32
+	relDim []int8 // the dimension a relation runs along, or −1
+}
+
+// newHypercubes indexes cells that carry coordinates; nil when none do.
+func newHypercubes(cells []Cell, sys *system) *hypercubes {
+	h := &hypercubes{coords: make([][]int32, len(cells)), at: map[coordKey]int32{}}
+	for i, c := range cells {
+		if len(c.Coords) == 0 || len(c.Coords) > maxDims {
+			continue
+		}
+		k := coordOf(c.Coords)
+		if _, dup := h.at[k]; dup {
+			continue
+		}
+		h.at[k] = int32(i)
+		h.coords[i] = c.Coords
+	}
+	if len(h.at) == 0 {
+		return nil
+	}
+	h.relDim = make([]int8, len(sys.rels))
+	for ri, ts := range sys.rels {
+		h.relDim[ri] = -1
+		first := h.coords[ts[0].cell]
+		if first == nil {
+			continue
+		}
+		dim := -1
+		ok := true
+		for _, t := range ts[1:] {
+			cc := h.coords[t.cell]
+			if len(cc) != len(first) {
+				ok = false
+				break
+			}
+			for d := range cc {
+				if cc[d] != first[d] {
+					if dim >= 0 && dim != d {
+						ok = false
+					}
+					dim = d
+				}
+			}
+		}
+		if ok && dim >= 0 {
+			h.relDim[ri] = int8(dim)
+		}
+	}
+	return h
+}
+
+func coordOf(cs []int32) coordKey {
+	var k coordKey
+	for i := range k {
+		k[i] = math.MinInt32
+	}
+	copy(k[:], cs)
+	return k
+}
+
+// move1 is a one-dimensional move: coordinate values along one dimension and their signs.
+type move1 struct {
+	vals  []int32
+	signs []int8
+}
+
+// hyperAlternatives is how many one-dimensional moves per dimension the product search tries.
+const hyperAlternatives = 4
+
+// moves lists up to hyperAlternatives one-dimensional moves of cell c along dimension dim that
+// balance every relation along dim through the cells they touch.
+func (h *hypercubes) moves(p *problem, c int32, dim int, prefer func(int32, int8) float64) []move1 {
+	var out []move1
+	seen := map[int32]bool{}
+	type cand struct {
+		cell  int32
+		sign  int8
+		score float64
+	}
+	var first []cand
+	for _, ri := range p.sys.cellRel[c] {
+		if int(h.relDim[ri]) != dim {
+			continue
+		}
+		cc := coefIn(p.sys.rels[ri], c)
+		for _, t := range p.sys.rels[ri] {
+			if t.cell == c || seen[t.cell] {
+				continue
+			}
+			seen[t.cell] = true
+			sign := int8(1)
+			if t.coef*cc > 0 {
+				sign = -1
+			}
+			first = append(first, cand{t.cell, sign, prefer(t.cell, sign)})
+		}
+	}
+	sort.Slice(first, func(i, j int) bool { return first[i].score > first[j].score })
+	for _, f := range first {
+		if len(out) == hyperAlternatives {
+			break
+		}
+		z := map[int32]int8{c: 1, f.cell: f.sign}
+		if !h.close1(p, z, dim, 64) {
+			continue
+		}
+		m := move1{}
+		for cell, s := range z {
+			m.vals = append(m.vals, h.coords[cell][dim])
+			m.signs = append(m.signs, s)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// close1 balances the relations along dim that z's cells are in by adding cells of the same
+// fibre (depth first, the first candidate that closes most), within limit cells.
+func (h *hypercubes) close1(p *problem, z map[int32]int8, dim int, limit int) bool {
+	for len(z) <= limit {
+		var open int32 = -1
+		var need float64
+		for cell := range z {
+			for _, ri := range p.sys.cellRel[cell] {
+				if int(h.relDim[ri]) != dim {
+					continue
+				}
+				sum := 0.0
+				for _, t := range p.sys.rels[ri] {
+					sum += t.coef * float64(z[t.cell])
+				}
+				if math.Abs(sum) > 1e-9 {
+					open, need = ri, -sum
+					break
+				}
+			}
+			if open >= 0 {
+				break
+			}
+		}
+		if open < 0 {
+			return true
+		}
+		// Prefer the relation's total (it closes at once) over another part.
+		best, bestSign := int32(-1), int8(0)
+		for _, t := range p.sys.rels[open] {
+			if _, in := z[t.cell]; in {
+				continue
+			}
+			f := need / t.coef
+			if math.Abs(math.Abs(f)-1) > 1e-9 {
+				continue
+			}
+			s := int8(1)
+			if f < 0 {
+				s = -1
+			}
+			if best < 0 || t.coef > 0 {
+				best, bestSign = t.cell, s
+			}
+		}
+		if best < 0 {
+			return false
+		}
+		z[best] = bestSign
+	}
+	return false
+}
+
+func coefIn(ts []term, c int32) float64 {
+	for _, t := range ts {
+		if t.cell == c {
+			return t.coef
+		}
+	}
+	return 0
+}
+
+// find returns the cheapest hypercube through cell c that moves it by step·sign with every
+// corner within its bounds (hidden cells; shown cells only when allow admits them, each at its
+// count), or nil. x is the feasible point moved from.
+func (h *hypercubes) find(p *problem, x func(int32) float64, c int32, step float64, sign int8, allow func(int32) bool) map[int32]int8 {
+	base := h.coords[c]
+	if base == nil {
+		return nil
+	}
+	canMove := func(cell int32, s int8) (bool, float64) {
+		v := x(cell) + step*float64(s)
+		if p.hidden[cell] {
+			return v >= p.lo[cell]-1e-9 && v <= p.hi[cell]+1e-9, 0
+		}
+		if allow == nil || !allow(cell) || v < -1e-9 {
+			return false, 0
+		}
+		// Hiding a shown cell costs its count: a hypercube through an area's totals must
+		// be worth the large figures it hides.
+		return true, 1 + x(cell)
+	}
+	prefer := func(cell int32, s int8) float64 {
+		score := 0.0
+		if p.hidden[cell] {
+			score += 100
+		}
+		if s < 0 {
+			score += math.Min(x(cell), 50)
+		}
+		return score
+	}
+	var dims []int
+	var alts [][]move1
+	for d := range base {
+		has := false
+		for _, ri := range p.sys.cellRel[c] {
+			if int(h.relDim[ri]) == d {
+				has = true
+				break
+			}
+		}
+		if !has {
+			continue
+		}
+		ms := h.moves(p, c, d, prefer)
+		if len(ms) == 0 {
+			return nil
+		}
+		dims = append(dims, d)
+		alts = append(alts, ms)
+	}
+	if len(dims) == 0 {
+		return nil
+	}
+	var best map[int32]int8
+	bestCost := math.Inf(1)
+	pick := make([]int, len(dims))
+	coords := make([]int32, len(base))
+	for {
+		// Walk the corners of this product.
+		z := map[int32]int8{}
+		total := 0.0
+		ok := true
+		idx := make([]int, len(dims))
+		for ok {
+			copy(coords, base)
+			s := sign
+			for i, d := range dims {
+				m := alts[i][pick[i]]
+				coords[d] = m.vals[idx[i]]
+				s *= m.signs[idx[i]]
+			}
+			cell, found := h.at[coordOf(coords)]
+			if !found {
+				ok = false
+				break
+			}
+			can, price := canMove(cell, s)
+			if !can {
+				ok = false
+				break
+			}
+			total += price
+			if total >= bestCost {
+				ok = false
+				break
+			}
+			z[cell] = s
+			i := 0
+			for ; i < len(dims); i++ {
+				idx[i]++
+				if idx[i] < len(alts[i][pick[i]].vals) {
+					break
+				}
+				idx[i] = 0
+			}
+			if i == len(dims) {
+				break
+			}
+		}
+		if ok && balanced(p, z) {
+			best, bestCost = z, total
+		}
+		i := 0
+		for ; i < len(dims); i++ {
+			pick[i]++
+			if pick[i] < len(alts[i]) {
+				break
+			}
+			pick[i] = 0
+		}
+		if i == len(dims) {
+			break
+		}
+	}
+	return best
+}
+
+// balanced reports whether moving z's cells keeps every relation they are in balanced.
+func balanced(p *problem, z map[int32]int8) bool {
+	for cell := range z {
+		for _, ri := range p.sys.cellRel[cell] {
+			sum := 0.0
+			for _, t := range p.sys.rels[ri] {
+				sum += t.coef * float64(z[t.cell])
+			}
+			if math.Abs(sum) > 1e-9 {
+				return false
+			}
+		}
+	}
+	return true
+}

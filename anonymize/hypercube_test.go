@@ -1,0 +1,84 @@
+package anonymize
+
+import "testing"
+
+// TestHypercubes_find checks the product search on a 2 × 2 table with totals: the only moves
+// are rectangles, through the parts or through the totals.
+func TestHypercubes_find(t *testing.T) {
+	// rows r0, r1, total; columns c0, c1, total.
+	counts := [3][3]float64{{5, 7, 12}, {9, 4, 13}, {14, 11, 25}}
+	var cells []Cell
+	idx := func(r, c int) int { return r*3 + c }
+	for r := 0; r < 3; r++ {
+		for c := 0; c < 3; c++ {
+			cells = append(cells, Cell{Key: "x", Count: counts[r][c], Group: 20, Coords: []int32{int32(r), int32(c)}})
+		}
+	}
+	rels := []Relation{
+		{Total: idx(0, 2), Parts: []int{idx(0, 0), idx(0, 1)}},
+		{Total: idx(1, 2), Parts: []int{idx(1, 0), idx(1, 1)}},
+		{Total: idx(2, 2), Parts: []int{idx(2, 0), idx(2, 1)}},
+		{Total: idx(2, 0), Parts: []int{idx(0, 0), idx(1, 0)}},
+		{Total: idx(2, 1), Parts: []int{idx(0, 1), idx(1, 1)}},
+		{Total: idx(2, 2), Parts: []int{idx(0, 2), idx(1, 2)}},
+	}
+	sys, err := newSystem(len(cells), rels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := func(c int32) float64 { return cells[c].Count }
+	newProb := func(hidden ...int) *problem {
+		p := &problem{sys: sys, hidden: make([]bool, len(cells)), lo: make([]float64, len(cells)),
+			hi: make([]float64, len(cells)), value: make([]float64, len(cells))}
+		for i := range cells {
+			p.value[i] = cells[i].Count
+			p.hi[i] = cells[i].Count + 1e9
+		}
+		for _, h := range hidden {
+			p.hidden[h] = true
+		}
+		return p
+	}
+	h := newHypercubes(cells, sys)
+	if h == nil {
+		t.Fatal("newHypercubes: nil for cells with coordinates")
+	}
+	all := func(int32) bool { return true }
+	for _, tc := range []struct {
+		name   string
+		hidden []int
+		allow  func(int32) bool
+		step   float64
+		sign   int8
+		want   map[int]int8 // nil: no hypercube
+	}{
+		{"the four inner cells hidden", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, nil, 2, 1,
+			map[int]int8{idx(0, 0): 1, idx(0, 1): -1, idx(1, 0): -1, idx(1, 1): 1}},
+		{"too little room in a corner", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, nil, 8, 1, nil},
+		{"one hidden cell and nothing else may move", []int{idx(0, 0)}, nil, 2, 1, nil},
+		{"the cheapest rectangle through shown cells", []int{idx(0, 0)}, all, 2, -1,
+			map[int]int8{idx(0, 0): -1, idx(0, 1): 1, idx(1, 0): 1, idx(1, 1): -1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProb(tc.hidden...)
+			got := h.find(p, x, int32(idx(0, 0)), tc.step, tc.sign, tc.allow)
+			if tc.want == nil {
+				if got != nil {
+					t.Fatalf("find = %v, want none", got)
+				}
+				return
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("find = %v, want %v", got, tc.want)
+			}
+			for c, s := range tc.want {
+				if got[int32(c)] != s {
+					t.Errorf("cell %d moves %d, want %d (got %v)", c, got[int32(c)], s, got)
+				}
+			}
+			if !balanced(p, got) {
+				t.Errorf("find = %v does not balance the relations", got)
+			}
+		})
+	}
+}
