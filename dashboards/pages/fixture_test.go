@@ -46,6 +46,18 @@ type cellMaker struct {
 func sp(s string) *string { return &s }
 func ip(i int) *int       { return &i }
 
+// swedishDisplay is how the reports publish a shown figure of measure: a share to one decimal
+// in percent, a mean to one decimal, a count whole.
+func swedishDisplay(measure string, v float64) string {
+	switch measure {
+	case "share":
+		return anonymize.FormatPercent(v, 1)
+	case "mean":
+		return anonymize.FormatNumber(v, 1)
+	}
+	return anonymize.FormatNumber(v, 0)
+}
+
 // add appends one cell; display "" means shown with value v formatted the Swedish way, any
 // other display means hidden (".." suppressed, "~100"/"≥95 %" coded).
 func (m *cellMaker) add(stat, period, level, code string, grade *int, subject, gender, category *string, measure string, v float64, display string) {
@@ -55,14 +67,7 @@ func (m *cellMaker) add(stat, period, level, code string, grade *int, subject, g
 	case display == "":
 		c.Value = &v
 		c.Status = snapshot.StatusShown
-		switch measure {
-		case "share":
-			c.Display = anonymize.FormatPercent(v, 1)
-		case "mean":
-			c.Display = anonymize.FormatNumber(v, 1)
-		default:
-			c.Display = anonymize.FormatNumber(v, 0)
-		}
+		c.Display = swedishDisplay(measure, v)
 	case display == "..":
 		c.Status = snapshot.StatusSuppressedPrimary
 		c.Display = display

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/skolstat/skolstat/anonymize"
 	"github.com/skolstat/skolstat/etl/snapshot"
 )
 
@@ -68,16 +67,7 @@ func TestParseDisplay_swedish(t *testing.T) {
 func TestFigureText_languages(t *testing.T) {
 	fp := func(v float64) *float64 { return &v }
 	shown := func(measure string, v float64) snapshot.Cell {
-		c := snapshot.Cell{Status: snapshot.StatusShown, Measure: measure, Value: &v}
-		switch measure {
-		case "share":
-			c.Display = anonymize.FormatPercent(v, 1)
-		case "mean":
-			c.Display = anonymize.FormatNumber(v, 1)
-		default:
-			c.Display = anonymize.FormatNumber(v, 0)
-		}
-		return c
+		return snapshot.Cell{Status: snapshot.StatusShown, Measure: measure, Value: &v, Display: swedishDisplay(measure, v)}
 	}
 	cases := []struct {
 		name   string
