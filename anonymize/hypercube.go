@@ -94,7 +94,7 @@ const hyperAlternatives = 4
 
 // moves lists up to hyperAlternatives one-dimensional moves of cell c along dimension dim that
 // balance every relation along dim through the cells they touch.
-func (h *hypercubes) moves(p *problem, c int32, dim int, prefer func(int32, int8) float64) []move1 {
+func (h *hypercubes) moves(p *problem, c int32, dim int, usable func(int32) bool, prefer func(int32, int8) float64) []move1 {
 	var out []move1
 	seen := map[int32]bool{}
 	type cand struct {
@@ -109,7 +109,7 @@ func (h *hypercubes) moves(p *problem, c int32, dim int, prefer func(int32, int8
 		}
 		cc := coefIn(p.sys.rels[ri], c)
 		for _, t := range p.sys.rels[ri] {
-			if t.cell == c || seen[t.cell] {
+			if t.cell == c || seen[t.cell] || !usable(t.cell) {
 				continue
 			}
 			seen[t.cell] = true
@@ -126,7 +126,7 @@ func (h *hypercubes) moves(p *problem, c int32, dim int, prefer func(int32, int8
 			break
 		}
 		z := map[int32]int8{c: 1, f.cell: f.sign}
-		if !h.close1(p, z, dim, 64) {
+		if !h.close1(p, z, dim, 64, usable) {
 			continue
 		}
 		m := move1{}
@@ -141,7 +141,7 @@ func (h *hypercubes) moves(p *problem, c int32, dim int, prefer func(int32, int8
 
 // close1 balances the relations along dim that z's cells are in by adding cells of the same
 // fibre (depth first, the first candidate that closes most), within limit cells.
-func (h *hypercubes) close1(p *problem, z map[int32]int8, dim int, limit int) bool {
+func (h *hypercubes) close1(p *problem, z map[int32]int8, dim int, limit int, usable func(int32) bool) bool {
 	for len(z) <= limit {
 		var open int32 = -1
 		var need float64
@@ -169,7 +169,7 @@ func (h *hypercubes) close1(p *problem, z map[int32]int8, dim int, limit int) bo
 		// Prefer the relation's total (it closes at once) over another part.
 		best, bestSign := int32(-1), int8(0)
 		for _, t := range p.sys.rels[open] {
-			if _, in := z[t.cell]; in {
+			if _, in := z[t.cell]; in || !usable(t.cell) {
 				continue
 			}
 			f := need / t.coef
@@ -221,6 +221,8 @@ func (h *hypercubes) find(p *problem, x func(int32) float64, c int32, step float
 		// be worth the large figures it hides.
 		return true, 1 + x(cell)
 	}
+	// A cell the attacker knows (a known zero) never moves; a shown cell only when allowed.
+	usable := func(cell int32) bool { return p.hidden[cell] || (allow != nil && allow(cell)) }
 	prefer := func(cell int32, s int8) float64 {
 		score := 0.0
 		if p.hidden[cell] {
@@ -244,7 +246,7 @@ func (h *hypercubes) find(p *problem, x func(int32) float64, c int32, step float
 		if !has {
 			continue
 		}
-		ms := h.moves(p, c, d, prefer)
+		ms := h.moves(p, c, d, usable, prefer)
 		if len(ms) == 0 {
 			return nil
 		}
