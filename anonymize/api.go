@@ -327,7 +327,6 @@ func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy, w
 		run.lps += again.lps
 		run.failures = again.failures
 	}
-
 	rep := &AuditReport{Checked: run.checked, Blocks: run.blocks, LPs: run.lps}
 	for _, f := range run.failures {
 		rep.Failures = append(rep.Failures, AuditFailure{Key: cells[f.cell].Key, Cell: int(f.cell), Lo: f.lo, Hi: f.hi, Reason: f.reason})
