@@ -287,13 +287,7 @@ func TestDemo_signInAsEachRole(t *testing.T) {
 // checkDemoUsers signs in as every demo user of the server at base and checks their pages.
 func checkDemoUsers(t *testing.T, base string) {
 	t.Helper()
-	// The sign-in page, reached as a browser reaches it: a signed-out visit to / is sent there.
-	b := newBrowser(t, base)
-	status, landed, _, page := b.get("/")
-	if status != http.StatusOK || !strings.HasPrefix(landed, "/auth/dev") {
-		t.Fatalf("GET / signed out = %d at %s, want the demo sign-in page", status, landed)
-	}
-	users := demoUsers(t, page)
+	_, users := openSignIn(t, base)
 	var roles []string
 	for _, u := range users {
 		roles = append(roles, u.role)
@@ -375,18 +369,25 @@ func checkDemoUsers(t *testing.T, base string) {
 	}
 }
 
-// signIn signs in as the i-th demo user in a fresh browser, the way a person does: a visit to
-// / is sent to the sign-in page, whose form (with its CSRF token) is posted, and the browser
-// must land on landing with 200. A post without the CSRF token is refused first. It returns
-// the browser and the landing page.
-func signIn(t *testing.T, base string, i int, landing string) (*browser, string) {
+// openSignIn opens the sign-in page in a fresh browser as a person reaches it (a signed-out
+// visit to / is sent there) and returns the browser and the demo users it offers.
+func openSignIn(t *testing.T, base string) (*browser, []demoUser) {
 	t.Helper()
 	b := newBrowser(t, base)
 	status, landed, _, page := b.get("/")
 	if status != http.StatusOK || !strings.HasPrefix(landed, "/auth/dev") {
 		t.Fatalf("GET / signed out = %d at %s, want the demo sign-in page", status, landed)
 	}
-	users := demoUsers(t, page)
+	return b, demoUsers(t, page)
+}
+
+// signIn signs in as the i-th demo user in a fresh browser, the way a person does: a visit to
+// / is sent to the sign-in page, whose form (with its CSRF token) is posted, and the browser
+// must land on landing with 200. A post without the CSRF token is refused first. It returns
+// the browser and the landing page.
+func signIn(t *testing.T, base string, i int, landing string) (*browser, string) {
+	t.Helper()
+	b, users := openSignIn(t, base)
 	if i >= len(users) {
 		t.Fatalf("sign-in page offers %d users, want at least %d", len(users), i+1)
 	}
