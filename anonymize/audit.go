@@ -27,6 +27,9 @@ type problem struct {
 	cyc *spread
 	// hyper, when set, finds hypercubes through cells that carry coordinates.
 	hyper *hypercubes
+	// cycZ and cycImb are the cycle search's scratch arrays (see cycleSearch).
+	cycZ   []int8
+	cycImb []float64
 }
 
 // failure is one hidden cell an attacker can bound too tightly.

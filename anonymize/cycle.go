@@ -32,10 +32,16 @@ type cycleSearch struct {
 	cost  func(c int32) float64 // price of moving a cell that allow admits
 	step  float64
 
-	z     map[int32]int8
-	imb   map[int32]float64 // relation → Σ coef·z over the cycle so far
-	open  []int32           // relations with a non-zero imbalance (may hold stale entries)
-	nodes int
+	// z is the cycle so far (0: not in it) and zList its cells in the order added; imb
+	// holds, per relation, Σ coef·z over the cycle so far. Both are the problem's scratch
+	// arrays, all zero again once find returns.
+	z     []int8
+	zList []int32
+	imb   []float64
+	// touched lists the relations whose imbalance changed, to reset imb.
+	touched []int32
+	open    []int32 // relations with a non-zero imbalance (may hold stale entries)
+	nodes   int
 	// maxNodes and maxSize bound the search (cycleNodes and cycleMaxSize when zero).
 	maxNodes, maxSize int
 }
@@ -59,25 +65,42 @@ func (s *cycleSearch) find(h int32, sign int8) map[int32]int8 {
 	if !s.canMove(h, sign) {
 		return nil
 	}
-	s.z = map[int32]int8{}
-	s.imb = map[int32]float64{}
-	s.open = s.open[:0]
+	p := s.p
+	if p.cycZ == nil {
+		p.cycZ = make([]int8, p.sys.n)
+		p.cycImb = make([]float64, len(p.sys.rels))
+	}
+	s.z, s.imb = p.cycZ, p.cycImb
+	s.zList, s.touched, s.open = s.zList[:0], s.touched[:0], s.open[:0]
 	s.nodes = 0
 	s.add(h, sign)
+	var out map[int32]int8
 	if s.solve() {
-		return s.z
+		out = make(map[int32]int8, len(s.zList))
+		for _, c := range s.zList {
+			out[c] = s.z[c]
+		}
 	}
-	return nil
+	for _, c := range s.zList {
+		s.z[c] = 0
+	}
+	for _, ri := range s.touched {
+		s.imb[ri] = 0
+	}
+	return out
 }
 
 func (s *cycleSearch) add(c int32, sign int8) {
 	s.z[c] = sign
+	s.zList = append(s.zList, c)
 	s.shift(c, float64(sign))
 }
 
+// remove takes c, the cell added last, out of the cycle.
 func (s *cycleSearch) remove(c int32) {
 	sign := s.z[c]
-	delete(s.z, c)
+	s.z[c] = 0
+	s.zList = s.zList[:len(s.zList)-1]
 	s.shift(c, -float64(sign))
 }
 
@@ -87,10 +110,11 @@ func (s *cycleSearch) shift(c int32, d float64) {
 	for k, ri := range s.p.sys.cellRel[c] {
 		v := s.imb[ri] + coefs[k]*d
 		if math.Abs(v) < 1e-9 {
-			delete(s.imb, ri)
+			s.imb[ri] = 0
 		} else {
 			s.imb[ri] = v
 			s.open = append(s.open, ri)
+			s.touched = append(s.touched, ri)
 		}
 	}
 }
@@ -109,14 +133,14 @@ func (s *cycleSearch) solve() bool {
 	if s.maxNodes > 0 {
 		maxNodes, maxSize = s.maxNodes, s.maxSize
 	}
-	if s.nodes > maxNodes || len(s.z) > maxSize {
+	if s.nodes > maxNodes || len(s.zList) > maxSize {
 		return false
 	}
 	// The open relation with the fewest cells (short lists close cycles soonest).
 	bestRel, bestLen := int32(-1), 0
 	for k := 0; k < len(s.open); k++ {
 		ri := s.open[k]
-		if _, ok := s.imb[ri]; !ok {
+		if s.imb[ri] == 0 {
 			s.open[k] = s.open[len(s.open)-1]
 			s.open = s.open[:len(s.open)-1]
 			k--
@@ -160,7 +184,7 @@ func (s *cycleSearch) candidates(ri int32) []cycleCand {
 	need := -s.imb[ri]
 	var out []cycleCand
 	for _, t := range s.p.sys.rels[ri] {
-		if _, in := s.z[t.cell]; in {
+		if s.z[t.cell] != 0 {
 			continue
 		}
 		f := need / t.coef

@@ -224,7 +224,9 @@ func (pr *protector) run(ctx context.Context) error {
 		return fmt.Errorf("protect: %w", err)
 	}
 	for {
-		pr.singletons()
+		for pr.singletons(); pr.withdrawCappingBands() > 0; {
+			pr.singletons()
+		}
 		pr.rounds++
 		if targets != nil {
 			for i, d := range pr.dirty {

@@ -12,7 +12,13 @@ var (
 	errUnbounded  = errors.New("unbounded")
 )
 
-const lpTol = 1e-9
+// lpTol is the reduced cost below which a column improves the objective; pivTol the smallest
+// pivot element taken; feasTol how far below zero a basic value may stray in a ratio test.
+const (
+	lpTol   = 1e-9
+	pivTol  = 1e-7
+	feasTol = 1e-9
+)
 
 // tableau is a dense simplex tableau for min cᵀy, A y = b, y ≥ 0, kept after phase 1 so that
 // many objectives can be optimised from the same feasible basis.
@@ -155,17 +161,28 @@ func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) erro
 		if enter < 0 {
 			return nil
 		}
-		leave := -1
+		// Harris's two-pass ratio test: the largest step that keeps every basic value above
+		// −feasTol, then among the rows that reach it first within that slack the largest pivot
+		// element (no pivot below pivTol), so that no tiny pivot amplifies rounding errors.
 		ratio := math.Inf(1)
 		for i := 0; i < m; i++ {
+			if a := t[i*w+enter]; a > pivTol {
+				ratio = math.Min(ratio, (math.Max(t[i*w+w-1], 0)+feasTol)/a)
+			}
+		}
+		leave, big := -1, 0.0
+		for i := 0; i < m; i++ {
 			a := t[i*w+enter]
-			if a <= lpTol {
+			if a <= pivTol || math.Max(t[i*w+w-1], 0)/a > ratio {
 				continue
 			}
-			r := t[i*w+w-1] / a
-			if r < ratio-1e-12 || (r <= ratio+1e-12 && leave >= 0 && basis[i] < basis[leave]) {
-				ratio, leave = r, i
+			// Under Bland's rule the smallest basic index leaves, so that it cannot cycle.
+			if leave < 0 || (bland && basis[i] < basis[leave]) || (!bland && a > big) {
+				leave, big = i, a
 			}
+		}
+		if leave >= 0 {
+			ratio = math.Max(t[leave*w+w-1], 0) / big
 		}
 		if leave < 0 {
 			return errUnbounded
@@ -177,6 +194,11 @@ func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) erro
 		}
 		nz = pivot(t, m, w, leave, enter, cost, nz)
 		basis[leave] = enter
+		for i := 0; i < m; i++ {
+			if v := t[i*w+w-1]; v < 0 && v > -1e-7 {
+				t[i*w+w-1] = 0 // a basic value the ratio test's slack left a little below zero
+			}
+		}
 	}
 }
 
