@@ -66,6 +66,8 @@ func (b *builder) buildStatistic(ctx context.Context, s *spec, query string) err
 		b.cube.blocks = append(b.cube.blocks, *bl)
 		closed := !end.After(b.now)
 		placed := b.placed[sy]
+		// One backing array holds the block's coordinates (six per cell).
+		coords := make([]int32, 0, 6*n)
 		for _, area := range bl.areas {
 			var mask uint16
 			if !s.nationOnly {
@@ -99,7 +101,8 @@ func (b *builder) buildStatistic(ctx context.Context, s *spec, query string) err
 							cell.Key = prefix + cat
 							// The cell's place in its table, for protection's hypercube search:
 							// every relation within a statistic runs along one of these.
-							cell.Coords = []int32{bi, area, int32(g), int32(x), int32(si), int32(ci)}
+							coords = append(coords, bi, area, int32(g), int32(x), int32(si), int32(ci))
+							cell.Coords = coords[len(coords)-6 : len(coords) : len(coords)]
 							b.cube.Cells = append(b.cube.Cells, cell)
 							m := cellMeta{block: bi, area: area, grade: int8(g), gender: x,
 								subject: int16(si), cat: int16(ci) - 1, vi: -1}
