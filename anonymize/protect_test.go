@@ -361,67 +361,65 @@ func TestAuditError_Error(t *testing.T) {
 // the audit.
 func TestProtect_BandCapsItsParts(t *testing.T) {
 	pol := DefaultPolicy()
-	// dist adds one distribution (categories A, B and "-") of a group with its total n.
-	dist := func(tab *table, who string, group, denom float64, counts [3]float64) {
-		tab.add(Cell{Key: who + "|n", Count: group, Group: group})
-		for k, cat := range []string{"A", "B", "-"} {
-			tab.add(Cell{Key: who + "|" + cat, Count: counts[k], Group: group, Denom: denom})
-		}
-		tab.rel(who+"|n", who+"|A", who+"|B", who+"|-")
+	// dist is one distribution (categories A, B and "-") of a group.
+	type dist struct {
+		group, denom float64
+		counts       [3]float64
 	}
-	byGender := func(tab *table) *table {
-		for _, k := range []string{"n", "A", "B", "-"} {
-			tab.rel("all|"+k, "F|"+k, "M|"+k)
-		}
-		return tab
-	}
+	cats := []string{"n", "A", "B", "-"}
 	tests := []struct {
-		name   string
-		tab    *table
-		capped string // the hidden count the band caps
-		band   string // the band that caps it
+		name      string
+		all, f, m dist
+		capped    string // the hidden count the band caps
+		band      string // the band that caps it
 	}{
 		{
 			// All pupils: no "-" of 15 is "≤10 %", at most 1.5; the boys (7, hidden by the
 			// threshold) can then have at most 1 "-".
-			name: "a zero under a band narrower than the protection width",
-			tab: func() *table {
-				tab := newTable()
-				dist(tab, "all", 15, 15, [3]float64{8, 7, 0})
-				dist(tab, "F", 8, 8, [3]float64{4, 4, 0})
-				dist(tab, "M", 7, 7, [3]float64{4, 3, 0})
-				return byGender(tab)
-			}(),
+			name:   "a zero under a band narrower than the protection width",
+			all:    dist{15, 15, [3]float64{8, 7, 0}},
+			f:      dist{8, 8, [3]float64{4, 4, 0}},
+			m:      dist{7, 7, [3]float64{4, 3, 0}},
 			capped: "M|-", band: "all|-",
 		},
 		{
 			// All pupils: 1 of 16 is "≤10 %", at most 1.6; the boys' 1 of 49 is "≤5 %", at
 			// most 2.45, a value the all-pupils band already excludes.
-			name: "a band no value of which its total's band excludes",
-			tab: func() *table {
-				tab := newTable()
-				dist(tab, "all", 16, 16, [3]float64{8, 7, 1})
-				dist(tab, "F", 4, 4, [3]float64{2, 2, 0})
-				dist(tab, "M", 12, 49, [3]float64{6, 5, 1})
-				return byGender(tab)
-			}(),
+			name:   "a band reaching past its total's band",
+			all:    dist{16, 16, [3]float64{8, 7, 1}},
+			f:      dist{4, 4, [3]float64{2, 2, 0}},
+			m:      dist{12, 49, [3]float64{6, 5, 1}},
 			capped: "M|-", band: "all|-",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr := newProtector(tt.tab.cells, mustSystem(t, &cube{cells: tt.tab.cells, rels: tt.tab.rels}), pol, nil)
-			if got := pr.status[tt.tab.idx[tt.band]]; got != Coded {
+			tab := newTable()
+			for _, d := range []struct {
+				who string
+				dist
+			}{{"all", tt.all}, {"F", tt.f}, {"M", tt.m}} {
+				tab.add(Cell{Key: d.who + "|n", Count: d.group, Group: d.group})
+				for k, cat := range cats[1:] {
+					tab.add(Cell{Key: d.who + "|" + cat, Count: d.counts[k], Group: d.group, Denom: d.denom})
+				}
+				tab.rel(d.who+"|n", d.who+"|A", d.who+"|B", d.who+"|-")
+			}
+			for _, cat := range cats {
+				tab.rel("all|"+cat, "F|"+cat, "M|"+cat)
+			}
+			pr := newProtector(tab.cells, mustSystem(t, &cube{cells: tab.cells, rels: tab.rels}), pol, nil)
+			if got := pr.status[tab.idx[tt.band]]; got != Coded {
 				t.Fatalf("%s before protection: %v, want coded (the case needs its band)", tt.band, got)
 			}
-			if got, want := pr.cappingBand(int32(tt.tab.idx[tt.capped])), int32(tt.tab.idx[tt.band]); got != want {
+			if got, want := pr.cappingBand(int32(tab.idx[tt.capped])), int32(tab.idx[tt.band]); got != want {
 				t.Errorf("cappingBand(%s) = cell %d, want %d (%s)", tt.capped, got, want, tt.band)
 			}
-			res := tt.tab.protect(t, pol)
-			if got := tt.tab.status(res, tt.band); got == Coded {
+			res := tab.protect(t, pol)
+			if got := tab.status(res, tt.band); got == Coded {
 				t.Errorf("%s: still coded, though its band caps %s", tt.band, tt.capped)
 			}
-			if got := tt.tab.status(res, tt.capped); !got.Hidden() {
+			if got := tab.status(res, tt.capped); !got.Hidden() {
 				t.Errorf("%s: %v, want hidden", tt.capped, got)
 			}
 		})
