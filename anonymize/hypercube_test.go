@@ -27,15 +27,18 @@ func TestHypercubes_find(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := func(c int32) float64 { return cells[c].Count }
-	newProb := func(hidden ...int) *problem {
+	newProb := func(band map[int][2]float64, hidden ...int) *problem {
 		p := &problem{sys: sys, hidden: make([]bool, len(cells)), lo: make([]float64, len(cells)),
-			hi: make([]float64, len(cells)), value: make([]float64, len(cells))}
+			hi: make([]float64, len(cells)), value: make([]float64, len(cells)), coded: make([]bool, len(cells))}
 		for i := range cells {
 			p.value[i] = cells[i].Count
 			p.hi[i] = cells[i].Count + 1e9
 		}
 		for _, h := range hidden {
 			p.hidden[h] = true
+		}
+		for c, b := range band {
+			p.coded[c], p.lo[c], p.hi[c] = true, b[0], b[1]
 		}
 		return p
 	}
@@ -47,20 +50,25 @@ func TestHypercubes_find(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		hidden []int
+		band   map[int][2]float64 // coded hidden cells and their bands
 		allow  func(int32) bool
 		step   float64
 		sign   int8
 		want   map[int]int8 // nil: no hypercube
 	}{
-		{"the four inner cells hidden", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, nil, 2, 1,
+		{"the four inner cells hidden", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, nil, nil, 2, 1,
 			map[int]int8{idx(0, 0): 1, idx(0, 1): -1, idx(1, 0): -1, idx(1, 1): 1}},
-		{"too little room in a corner", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, nil, 8, 1, nil},
-		{"one hidden cell and nothing else may move", []int{idx(0, 0)}, nil, 2, 1, nil},
-		{"the cheapest rectangle through shown cells", []int{idx(0, 0)}, all, 2, -1,
+		{"too little room in a corner", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, nil, nil, 8, 1, nil},
+		{"one hidden cell and nothing else may move", []int{idx(0, 0)}, nil, nil, 2, 1, nil},
+		{"the cheapest rectangle through shown cells", []int{idx(0, 0)}, nil, all, 2, -1,
 			map[int]int8{idx(0, 0): -1, idx(0, 1): 1, idx(1, 0): 1, idx(1, 1): -1}},
+		// Cell (1, 1) is 4 within a band up to 4.4: the rectangle would take it to 6.
+		{"a corner at its band's end", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, map[int][2]float64{idx(1, 1): {0, 4.4}}, nil, 2, 1, nil},
+		{"a corner's band withdrawn when cells may be hidden", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, map[int][2]float64{idx(1, 1): {0, 4.4}}, all, 2, 1,
+			map[int]int8{idx(0, 0): 1, idx(0, 1): -1, idx(1, 0): -1, idx(1, 1): 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newProb(tc.hidden...)
+			p := newProb(tc.band, tc.hidden...)
 			got := h.find(p, x, int32(idx(0, 0)), tc.step, tc.sign, tc.allow)
 			if tc.want == nil {
 				if got != nil {
