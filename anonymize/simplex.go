@@ -161,28 +161,41 @@ func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) erro
 		if enter < 0 {
 			return nil
 		}
-		// Harris's two-pass ratio test: the largest step that keeps every basic value above
-		// −feasTol, then among the rows that reach it first within that slack the largest pivot
-		// element (no pivot below pivTol), so that no tiny pivot amplifies rounding errors.
-		ratio := math.Inf(1)
-		for i := 0; i < m; i++ {
-			if a := t[i*w+enter]; a > pivTol {
-				ratio = math.Min(ratio, (math.Max(t[i*w+w-1], 0)+feasTol)/a)
+		leave, ratio := -1, math.Inf(1)
+		if bland {
+			// Bland's rule: the smallest ratio, ties to the smallest basic index, so that
+			// a run of degenerate pivots cannot cycle.
+			for i := 0; i < m; i++ {
+				a := t[i*w+enter]
+				if a <= pivTol {
+					continue
+				}
+				r := math.Max(t[i*w+w-1], 0) / a
+				if r < ratio-1e-12 || (r <= ratio+1e-12 && leave >= 0 && basis[i] < basis[leave]) {
+					ratio, leave = r, i
+				}
 			}
-		}
-		leave, big := -1, 0.0
-		for i := 0; i < m; i++ {
-			a := t[i*w+enter]
-			if a <= pivTol || math.Max(t[i*w+w-1], 0)/a > ratio {
-				continue
+		} else {
+			// Harris's two-pass ratio test: the largest step that keeps every basic value
+			// above −feasTol, then among the rows that reach it first within that slack the
+			// largest pivot element (none below pivTol), so that no tiny pivot amplifies
+			// rounding errors.
+			for i := 0; i < m; i++ {
+				if a := t[i*w+enter]; a > pivTol {
+					ratio = math.Min(ratio, (math.Max(t[i*w+w-1], 0)+feasTol)/a)
+				}
 			}
-			// Under Bland's rule the smallest basic index leaves, so that it cannot cycle.
-			if leave < 0 || (bland && basis[i] < basis[leave]) || (!bland && a > big) {
+			big := 0.0
+			for i := 0; i < m; i++ {
+				a := t[i*w+enter]
+				if a <= pivTol || math.Max(t[i*w+w-1], 0)/a > ratio || a <= big {
+					continue
+				}
 				leave, big = i, a
 			}
-		}
-		if leave >= 0 {
-			ratio = math.Max(t[leave*w+w-1], 0) / big
+			if leave >= 0 {
+				ratio = math.Max(t[leave*w+w-1], 0) / big
+			}
 		}
 		if leave < 0 {
 			return errUnbounded
