@@ -126,7 +126,7 @@ func (r *Result) Public(cells []Cell) []Public {
 	for i, c := range cells {
 		o := r.outcomes[i]
 		lo, hi, bounded := o.Bounds()
-		out[i] = Public{Key: c.Key, Lo: lo, Hi: hi, Unbounded: !bounded, Coded: o.status == Coded}
+		out[i] = Public{Key: c.Key, Lo: lo, Hi: hi, Unbounded: !bounded, Coded: o.status == Coded, Coords: c.Coords}
 		if o.status == Shown || o.status == Missing {
 			out[i].Shown = true
 			out[i].Value = lo
@@ -208,6 +208,10 @@ type Public struct {
 	Lo, Hi    float64 // what the display tells when not shown; Hi ignored when Unbounded
 	Unbounded bool
 	Coded     bool // the interval [Lo, Hi] is a published band, not a protection
+	// Coords, when set, place the cell in its table as Cell.Coords does (say, from its
+	// published dimensions); the audit then also searches hypercubes from the witness. They
+	// only guide the search: every move it finds is checked against relations and bounds.
+	Coords []int32
 }
 
 // AuditFailure names a hidden cell an attacker can bound too tightly.
@@ -302,6 +306,11 @@ func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy, w
 			p.coded[i] = c.Coded
 		}
 	}
+	coords := make([][]int32, n)
+	for i, c := range cells {
+		coords[i] = c.Coords
+	}
+	p.hyper = newHypercubes(coords, sys)
 	if witness != nil {
 		if err := p.fits(cells, witness); err != nil {
 			return nil, err

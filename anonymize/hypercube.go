@@ -26,19 +26,20 @@ type hypercubes struct {
 	relDim []int8 // the dimension a relation runs along, or −1
 }
 
-// newHypercubes indexes cells that carry coordinates; nil when none do.
-func newHypercubes(cells []Cell, sys *system) *hypercubes {
-	h := &hypercubes{coords: make([][]int32, len(cells)), at: map[coordKey]int32{}}
-	for i, c := range cells {
-		if len(c.Coords) == 0 || len(c.Coords) > maxDims {
+// newHypercubes indexes the cells that carry coordinates (coords[i] is cell i's, or nil); nil
+// when none do. A cell whose coordinates another cell has already is left out.
+func newHypercubes(coords [][]int32, sys *system) *hypercubes {
+	h := &hypercubes{coords: make([][]int32, len(coords)), at: map[coordKey]int32{}}
+	for i, c := range coords {
+		if len(c) == 0 || len(c) > maxDims {
 			continue
 		}
-		k := coordOf(c.Coords)
+		k := coordOf(c)
 		if _, dup := h.at[k]; dup {
 			continue
 		}
 		h.at[k] = int32(i)
-		h.coords[i] = c.Coords
+		h.coords[i] = c
 	}
 	if len(h.at) == 0 {
 		return nil

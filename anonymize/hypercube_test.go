@@ -42,7 +42,11 @@ func TestHypercubes_find(t *testing.T) {
 		}
 		return p
 	}
-	h := newHypercubes(cells, sys)
+	coords := make([][]int32, len(cells))
+	for i, c := range cells {
+		coords[i] = c.Coords
+	}
+	h := newHypercubes(coords, sys)
 	if h == nil {
 		t.Fatal("newHypercubes: nil for cells with coordinates")
 	}

@@ -266,6 +266,7 @@ func Public(cells []snapshot.Cell, rels [][]snapshot.Term, bounds []snapshot.Bou
 	}
 	index := make(map[int64]int, len(bounds))
 	pub := make([]anonymize.Public, len(bounds))
+	place := newPlacer()
 	for i, bd := range bounds {
 		index[bd.CellID] = i
 		p := anonymize.Public{Key: fmt.Sprintf("cell %d", bd.CellID), Lo: bd.Lower}
@@ -276,6 +277,7 @@ func Public(cells []snapshot.Cell, rels [][]snapshot.Term, bounds []snapshot.Bou
 		}
 		if c, ok := rows[bd.CellID]; ok {
 			p.Key = key(c)
+			p.Coords = place.coords(c)
 			switch c.Status {
 			case snapshot.StatusShown, snapshot.StatusMissing:
 				if bd.Upper == nil || *bd.Upper != bd.Lower {
@@ -316,4 +318,45 @@ func key(c *snapshot.Cell) string {
 	}
 	return fmt.Sprintf("%s %s %s:%s grade=%s subject=%s gender=%s category=%s %s",
 		c.Statistic, c.Period, c.AreaLevel, c.AreaCode, g, s(c.Subject), s(c.Gender), s(c.Category), c.Measure)
+}
+
+// placer numbers the published dimensions of cells, so that the audit can search hypercubes
+// as Protect did: one table per statistic, period and measure, and a coordinate per area,
+// grade level, gender, subject and category.
+type placer struct {
+	ids [6]map[string]int32
+}
+
+func newPlacer() *placer {
+	var p placer
+	for i := range p.ids {
+		p.ids[i] = map[string]int32{}
+	}
+	return &p
+}
+
+// coords returns cell c's coordinates.
+func (p *placer) coords(c *snapshot.Cell) []int32 {
+	s := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	g := ""
+	if c.GradeLevel != nil {
+		g = fmt.Sprint(*c.GradeLevel)
+	}
+	dims := [6]string{c.Statistic + "|" + c.Period + "|" + c.Measure, c.AreaLevel + ":" + c.AreaCode, g,
+		s(c.Gender), s(c.Subject), s(c.Category)}
+	out := make([]int32, len(dims))
+	for i, d := range dims {
+		id, ok := p.ids[i][d]
+		if !ok {
+			id = int32(len(p.ids[i]))
+			p.ids[i][d] = id
+		}
+		out[i] = id
+	}
+	return out
 }
