@@ -124,28 +124,10 @@ func demoPublish(ctx context.Context, cfg *demoConfig, log *slog.Logger) error {
 	}
 	log.Info("synthetic data generated", "profile", cfg.Profile, "pupils", gen.Pupils(),
 		"rows", stats.Total, "duration", time.Since(start).Round(time.Millisecond))
-	extracted := time.Now()
-	rec, err := nightly.Publish(ctx, ncfg, wh, "synthetic", extracted)
+	rec, err := nightly.Publish(ctx, ncfg, wh, "synthetic", time.Now())
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	log.Info("demo snapshot published", "run", rec.ID, "cells", rec.Cells)
-	if rec.Notes["statistics_withheld"] == 0 || cfg.ProtectBudget == 0 {
-		return nil
-	}
-	// The budget kept the first snapshot quick by withholding what takes longest to protect
-	// (the grade distributions). Protect everything without a budget now; the server picks
-	// the complete snapshot up once it is published, and serves the first one until then.
-	log.Info("protecting the withheld statistics without a time limit; the complete snapshot replaces this one when it is published",
-		"withheld", rec.Notes["statistics_withheld"])
-	ncfg.Builder = &build.Builder{Logger: log}
-	rec, err = nightly.Publish(ctx, ncfg, wh, "synthetic", extracted)
-	if err != nil {
-		if ctx.Err() == nil {
-			log.Error("the complete demo snapshot was not published: the first one stays", "err", err)
-		}
-		return nil
-	}
-	log.Info("complete demo snapshot published", "run", rec.ID, "cells", rec.Cells)
 	return nil
 }
