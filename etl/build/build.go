@@ -306,6 +306,14 @@ func Public(cells []snapshot.Cell, rels [][]snapshot.Term, bounds []snapshot.Bou
 
 // key names a published cell by its dimensions, as a reader finds it in the download.
 func key(c *snapshot.Cell) string {
+	d := dimensionsOf(c)
+	return fmt.Sprintf("%s %s %s:%s grade=%s subject=%s gender=%s category=%s %s",
+		c.Statistic, c.Period, c.AreaLevel, c.AreaCode, d[0], d[1], d[2], d[3], c.Measure)
+}
+
+// dimensionsOf returns a published cell's grade level, subject, gender and category, "all"
+// where the cell is over all of them.
+func dimensionsOf(c *snapshot.Cell) [4]string {
 	s := func(p *string) string {
 		if p == nil {
 			return "all"
@@ -316,8 +324,7 @@ func key(c *snapshot.Cell) string {
 	if c.GradeLevel != nil {
 		g = fmt.Sprint(*c.GradeLevel)
 	}
-	return fmt.Sprintf("%s %s %s:%s grade=%s subject=%s gender=%s category=%s %s",
-		c.Statistic, c.Period, c.AreaLevel, c.AreaCode, g, s(c.Subject), s(c.Gender), s(c.Category), c.Measure)
+	return [4]string{g, s(c.Subject), s(c.Gender), s(c.Category)}
 }
 
 // placer numbers the published dimensions of cells, so that the audit can search hypercubes
@@ -337,24 +344,14 @@ func newPlacer() *placer {
 
 // coords returns cell c's coordinates.
 func (p *placer) coords(c *snapshot.Cell) []int32 {
-	s := func(v *string) string {
-		if v == nil {
-			return ""
-		}
-		return *v
-	}
-	g := ""
-	if c.GradeLevel != nil {
-		g = fmt.Sprint(*c.GradeLevel)
-	}
-	dims := [6]string{c.Statistic + "|" + c.Period + "|" + c.Measure, c.AreaLevel + ":" + c.AreaCode, g,
-		s(c.Gender), s(c.Subject), s(c.Category)}
+	d := dimensionsOf(c)
+	dims := [6]string{c.Statistic + "|" + c.Period + "|" + c.Measure, c.AreaLevel + ":" + c.AreaCode, d[0], d[1], d[2], d[3]}
 	out := make([]int32, len(dims))
-	for i, d := range dims {
-		id, ok := p.ids[i][d]
+	for i, v := range dims {
+		id, ok := p.ids[i][v]
 		if !ok {
 			id = int32(len(p.ids[i]))
-			p.ids[i][d] = id
+			p.ids[i][v] = id
 		}
 		out[i] = id
 	}
