@@ -306,11 +306,7 @@ func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy, w
 			p.coded[i] = c.Coded
 		}
 	}
-	coords := make([][]int32, n)
-	for i, c := range cells {
-		coords[i] = c.Coords
-	}
-	p.hyper = newHypercubes(coords, sys)
+	p.hyper = newHypercubes(n, func(i int) []int32 { return cells[i].Coords }, sys)
 	if witness != nil {
 		if err := p.fits(cells, witness); err != nil {
 			return nil, err

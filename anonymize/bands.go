@@ -83,13 +83,15 @@ func (pr *protector) cappingBand(c int32) int32 {
 }
 
 // withdrawCappingBands withdraws every band that caps a hidden cell (see cappingBand) and
-// reports how many it withdrew. A withdrawn band's count is hidden and may in turn be capped by
-// a band above it, so the pass repeats over the cells it hid.
-func (pr *protector) withdrawCappingBands() int {
+// reports how many it withdrew. It looks at every hidden cell when all is set, else only at
+// those hidden since the last audit round: hiding a cell or withdrawing a band only frees the
+// others, so a cell no band capped stays uncapped. A withdrawn band's count is hidden and may
+// in turn be capped by a band above it, so the pass repeats over the cells it hid.
+func (pr *protector) withdrawCappingBands(all bool) int {
 	n := 0
 	var next []int32
 	for i := range pr.cells {
-		if pr.prob.hidden[i] {
+		if pr.prob.hidden[i] && (all || pr.dirty[i]) {
 			next = append(next, int32(i))
 		}
 	}

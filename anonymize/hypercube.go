@@ -26,11 +26,12 @@ type hypercubes struct {
 	relDim []int8 // the dimension a relation runs along, or −1
 }
 
-// newHypercubes indexes the cells that carry coordinates (coords[i] is cell i's, or nil); nil
-// when none do. A cell whose coordinates another cell has already is left out.
-func newHypercubes(coords [][]int32, sys *system) *hypercubes {
-	h := &hypercubes{coords: make([][]int32, len(coords)), at: map[coordKey]int32{}}
-	for i, c := range coords {
+// newHypercubes indexes those of the n cells that carry coordinates (coordsOf(i) is cell i's,
+// or nil); nil when none do. A cell whose coordinates another cell has already is left out.
+func newHypercubes(n int, coordsOf func(i int) []int32, sys *system) *hypercubes {
+	h := &hypercubes{coords: make([][]int32, n), at: map[coordKey]int32{}}
+	for i := range n {
+		c := coordsOf(i)
 		if len(c) == 0 || len(c) > maxDims {
 			continue
 		}

@@ -42,11 +42,7 @@ func TestHypercubes_find(t *testing.T) {
 		}
 		return p
 	}
-	coords := make([][]int32, len(cells))
-	for i, c := range cells {
-		coords[i] = c.Coords
-	}
-	h := newHypercubes(coords, sys)
+	h := newHypercubes(len(cells), func(i int) []int32 { return cells[i].Coords }, sys)
 	if h == nil {
 		t.Fatal("newHypercubes: nil for cells with coordinates")
 	}

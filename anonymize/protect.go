@@ -64,11 +64,7 @@ func newProtector(cells []Cell, sys *system, pol Policy, ledger *Ledger) *protec
 	pr.prob = &problem{sys: sys, hidden: make([]bool, n), value: make([]float64, n), lo: make([]float64, n),
 		hi: make([]float64, n), coded: make([]bool, n), x0: make([]float64, n), width: pol.ProtectionWidth}
 	pr.prob.cyc = newSpread(func(c int32) float64 { return pr.prob.x0[c] })
-	coords := make([][]int32, n)
-	for i, c := range cells {
-		coords[i] = c.Coords
-	}
-	pr.prob.hyper = newHypercubes(coords, sys)
+	pr.prob.hyper = newHypercubes(n, func(i int) []int32 { return cells[i].Coords }, sys)
 	for i, c := range cells {
 		pr.prob.x0[i] = c.Count
 		pr.status[i] = pr.primary(c)
@@ -228,7 +224,7 @@ func (pr *protector) run(ctx context.Context) error {
 		return fmt.Errorf("protect: %w", err)
 	}
 	for {
-		for pr.singletons(); pr.withdrawCappingBands() > 0; {
+		for pr.singletons(); pr.withdrawCappingBands(targets == nil) > 0; {
 			pr.singletons()
 		}
 		pr.rounds++
