@@ -133,6 +133,10 @@ type interval struct {
 	lo, hi float64
 	pinned bool
 	done   bool
+	// unfinished marks an interval a linear program could not finish: [lo, hi] is then only
+	// what a feasible direction showed (inside the true interval), so the cell is judged on
+	// less than an attacker may know and fails rather than passes.
+	unfinished bool
 }
 
 // checkBlock bounds the target cells (local indices) of one independent block.
@@ -189,6 +193,9 @@ func (p *problem) judge(c int32, iv interval, run *auditRun, note string) bool {
 	if iv.pinned {
 		run.failures = append(run.failures, failure{c, iv.lo, iv.hi, "exactly disclosed by the relations" + note})
 		return false
+	}
+	if iv.unfinished {
+		note += " (its linear program did not finish: judged on the part of its interval shown without one)"
 	}
 	if p.passes(c, 0, iv.lo, iv.hi, []float64{lo}, []float64{hi}, need) {
 		return true
@@ -250,28 +257,34 @@ func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []in
 			need = hi[k] - lo[k]
 		}
 		if v, ok := e.determined(int32(k)); ok {
-			out[k] = interval{v, v, true, true}
+			out[k] = interval{lo: v, hi: v, pinned: true, done: true}
 			continue
 		}
 		a, b := certify(e, free, int32(k), x, lo, hi)
 		if p.passes(c, k, a, b, lo, hi, need) {
-			out[k] = interval{a, b, false, true}
+			out[k] = interval{lo: a, hi: b, done: true}
 			continue
 		}
 		if certifyOnly && ti > 0 {
-			out[k] = interval{a, b, false, false}
+			out[k] = interval{lo: a, hi: b}
 			continue
 		}
 		run.lps += 2
 		s := lpSolver()
-		a, xa, err := s.extreme(k, 1)
+		a2, xa, err := s.extreme(k, 1)
+		var b2 float64
+		var xb []float64
+		if err == nil {
+			b2, xb, err = s.extreme(k, -1)
+		}
+		if errors.Is(err, errLP) {
+			out[k] = interval{lo: a, hi: b, done: true, unfinished: true}
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("block of %d hidden cells: %w", nb, err)
 		}
-		b, xb, err := s.extreme(k, -1)
-		if err != nil {
-			return nil, fmt.Errorf("block of %d hidden cells: %w", nb, err)
-		}
+		a, b = a2, b2
 		for _, pt := range [][]float64{xa, xb} {
 			if pt == nil {
 				continue
@@ -285,7 +298,7 @@ func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []in
 				x[i] = sum[i] / npts
 			}
 		}
-		out[k] = interval{a, b, false, true}
+		out[k] = interval{lo: a, hi: b, done: true}
 	}
 	return out, nil
 }
@@ -446,6 +459,7 @@ func (s *blockLP) extreme(k int, dir float64) (float64, []float64, error) {
 	case errors.Is(err, errUnbounded):
 		return math.Inf(-int(dir)), nil, nil
 	case err != nil:
+		s.err = err // the tableau may no longer hold a feasible basis: no later bound trusts it
 		return 0, nil, fmt.Errorf("%w: %w", errLP, err)
 	}
 	x := s.toX(y)

@@ -95,9 +95,10 @@ func (p *problem) certifyByCycles(s *spread, c int32, allow func(int32) bool, co
 			continue
 		}
 		for cell, sign := range z {
-			s.record(cell, s.x(cell)+at[0]*float64(sign))
-			if !p.hidden[cell] {
-				extra = append(extra, cell)
+			v := s.x(cell) + at[0]*float64(sign)
+			s.record(cell, v)
+			if !p.hidden[cell] || v < p.lo[cell]-1e-9 || v > p.hi[cell]+1e-9 {
+				extra = append(extra, cell) // a shown cell to hide, or a band to withdraw
 			}
 		}
 	}

@@ -214,7 +214,12 @@ func (h *hypercubes) find(p *problem, x func(int32) float64, c int32, step float
 	canMove := func(cell int32, s int8) (bool, float64) {
 		v := x(cell) + step*float64(s)
 		if p.hidden[cell] {
-			return v >= p.lo[cell]-1e-9 && v <= p.hi[cell]+1e-9, 0
+			if v >= p.lo[cell]-1e-9 && v <= p.hi[cell]+1e-9 {
+				return true, 0
+			}
+			// A band the move leaves may be withdrawn (the caller hides its count) when
+			// shown cells may be hidden too: at the price of a shown cell of its count.
+			return allow != nil && p.coded[cell] && v >= -1e-9, 1 + x(cell)
 		}
 		if allow == nil || !allow(cell) || v < -1e-9 {
 			return false, 0

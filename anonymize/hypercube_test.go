@@ -64,6 +64,8 @@ func TestHypercubes_find(t *testing.T) {
 			map[int]int8{idx(0, 0): -1, idx(0, 1): 1, idx(1, 0): 1, idx(1, 1): -1}},
 		// Cell (1, 1) is 4 within a band up to 4.4: the rectangle would take it to 6.
 		{"a corner at its band's end", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, map[int][2]float64{idx(1, 1): {0, 4.4}}, nil, 2, 1, nil},
+		{"a corner's band withdrawn when cells may be hidden", []int{idx(0, 0), idx(0, 1), idx(1, 0), idx(1, 1)}, map[int][2]float64{idx(1, 1): {0, 4.4}}, all, 2, 1,
+			map[int]int8{idx(0, 0): 1, idx(0, 1): -1, idx(1, 0): -1, idx(1, 1): 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newProb(tc.band, tc.hidden...)

@@ -72,7 +72,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 		for _, tk := range targets {
 			c := block[tk]
 			if v, ok := e.determined(int32(tk)); ok {
-				p.judge(c, interval{v, v, true, true}, run, "")
+				p.judge(c, interval{lo: v, hi: v, pinned: true, done: true}, run, "")
 				resolved[c] = true
 				continue
 			}

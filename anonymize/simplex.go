@@ -27,6 +27,8 @@ type tableau struct {
 	t     []float64 // m rows × (n+1) columns, last column the right-hand side
 	basis []int
 	cost  []float64 // scratch reduced-cost row
+	// perturbations counts the degenerate vertices perturbed so far (see iterate).
+	perturbations int
 }
 
 func (tb *tableau) at(i, j int) float64 { return tb.t[i*(tb.n+1)+j] }
@@ -60,7 +62,8 @@ func newFeasibleTableau(m, n int, a []float64, b []float64) (*tableau, error) {
 	for i := 0; i < m; i++ {
 		cost[w-1] -= t[i*w+w-1]
 	}
-	if err := iterate(t, m, w, basis, cost, w-1); err != nil {
+	perturbations, err := iterate(t, m, w, basis, cost, w-1)
+	if err != nil {
 		return nil, err
 	}
 	if -cost[w-1] > 1e-7*math.Max(1, maxAbs(b)) {
@@ -90,7 +93,7 @@ func newFeasibleTableau(m, n int, a []float64, b []float64) (*tableau, error) {
 		copy(nt[i*(n+1):i*(n+1)+n], t[i*w:i*w+n])
 		nt[i*(n+1)+n] = t[i*w+w-1]
 	}
-	return &tableau{m: m, n: n, t: nt, basis: basis}, nil
+	return &tableau{m: m, n: n, t: nt, basis: basis, perturbations: perturbations}, nil
 }
 
 // point returns the basic feasible solution.
@@ -126,7 +129,9 @@ func (tb *tableau) minimize(c []float64) ([]float64, float64, error) {
 			cost[j] -= f * row[j]
 		}
 	}
-	if err := iterate(t, tb.m, w, basis, cost, tb.n); err != nil {
+	perturbations, err := iterate(t, tb.m, w, basis, cost, tb.n)
+	tb.perturbations += perturbations
+	if err != nil {
 		return nil, 0, err
 	}
 	y := make([]float64, tb.n)
@@ -138,14 +143,37 @@ func (tb *tableau) minimize(c []float64) ([]float64, float64, error) {
 	return y, -cost[w-1], nil
 }
 
-// iterate pivots until no column below limit has a negative reduced cost (Dantzig's rule,
-// Bland's rule after a run of degenerate pivots so that it cannot cycle).
-func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) error {
+// errNoConvergence reports a linear program the pivots did not finish within their limit.
+var errNoConvergence = errors.New("simplex did not converge")
+
+// maxPerturbations is how many times one optimisation perturbs a degenerate vertex before it
+// falls back on Bland's rule.
+const maxPerturbations = 8
+
+// iterate pivots until no column below limit has a negative reduced cost: Dantzig's rule picks
+// the entering column, Harris's two-pass test the leaving row.
+//
+// Tables of counts are full of zeros, so many bases meet at one vertex, and a run of pivots
+// that do not move (degenerate pivots) can go on for hundreds of thousands of steps, even under
+// Bland's rule. After 20 such pivots the zero basic values are raised by tiny random amounts;
+// every pivot then moves. The true right-hand side is carried along (orig); when the pivots
+// end it is put back, and the few basic values it leaves negative are repaired by dual simplex
+// pivots, which keep the reduced costs optimal. The optimum is the true problem's. When the
+// perturbed problem proves unbounded, so is the true one (the same columns): the tableau goes
+// back to the true feasible basis it had before the perturbation. It returns how many times
+// it perturbed.
+func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) (int, error) {
+	it := &pivoting{t: t, m: m, w: w, basis: basis, cost: cost, limit: limit, rng: 0x9e3779b97f4a7c15}
+	maxIter := 50000 + 100*(m+w)
 	degenerate := 0
-	var nz []int
 	for iter := 0; ; iter++ {
-		if iter > 50000+100*(m+w) {
-			return errors.New("simplex did not converge")
+		if iter > maxIter {
+			it.rollback()
+			return it.perturbs, errNoConvergence
+		}
+		if degenerate > 20 && it.perturbs < maxPerturbations {
+			it.perturb()
+			degenerate = 0
 		}
 		bland := degenerate > 20
 		enter := -1
@@ -159,60 +187,180 @@ func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) erro
 			}
 		}
 		if enter < 0 {
-			return nil
+			return it.perturbs, it.restore(maxIter)
 		}
-		leave, ratio := -1, math.Inf(1)
-		if bland {
-			// Bland's rule: the smallest ratio, ties to the smallest basic index, so that
-			// a run of degenerate pivots cannot cycle.
-			for i := 0; i < m; i++ {
-				a := t[i*w+enter]
-				if a <= pivTol {
-					continue
-				}
-				r := math.Max(t[i*w+w-1], 0) / a
-				if r < ratio-1e-12 || (r <= ratio+1e-12 && leave >= 0 && basis[i] < basis[leave]) {
-					ratio, leave = r, i
-				}
-			}
-		} else {
-			// Harris's two-pass ratio test: the largest step that keeps every basic value
-			// above −feasTol, then among the rows that reach it first within that slack the
-			// largest pivot element (none below pivTol), so that no tiny pivot amplifies
-			// rounding errors.
-			for i := 0; i < m; i++ {
-				if a := t[i*w+enter]; a > pivTol {
-					ratio = math.Min(ratio, (math.Max(t[i*w+w-1], 0)+feasTol)/a)
-				}
-			}
-			big := 0.0
-			for i := 0; i < m; i++ {
-				a := t[i*w+enter]
-				if a <= pivTol || math.Max(t[i*w+w-1], 0)/a > ratio || a <= big {
-					continue
-				}
-				leave, big = i, a
-			}
-			if leave >= 0 {
-				ratio = math.Max(t[leave*w+w-1], 0) / big
-			}
-		}
+		leave, ratio := it.leaving(enter, bland)
 		if leave < 0 {
-			return errUnbounded
+			it.rollback()
+			return it.perturbs, errUnbounded
 		}
 		if ratio <= 1e-12 {
 			degenerate++
 		} else {
 			degenerate = 0
 		}
-		nz = pivot(t, m, w, leave, enter, cost, nz)
-		basis[leave] = enter
+		it.pivot(leave, enter)
 		for i := 0; i < m; i++ {
 			if v := t[i*w+w-1]; v < 0 && v > -1e-7 {
 				t[i*w+w-1] = 0 // a basic value the ratio test's slack left a little below zero
 			}
 		}
 	}
+}
+
+// pivoting is the state of one run of iterate.
+type pivoting struct {
+	t          []float64
+	m, w       int
+	basis      []int
+	cost       []float64
+	limit      int
+	nz         []int
+	perturbs   int
+	rng        uint64
+	orig       []float64 // the true right-hand side, while the working one is perturbed
+	origObj    float64   // the cost row's right-hand entry for orig
+	saved      []float64 // the tableau and basis before the first perturbation
+	savedBasis []int
+}
+
+// leaving returns the row that leaves the basis when column enter enters, and the step.
+func (p *pivoting) leaving(enter int, bland bool) (int, float64) {
+	t, m, w := p.t, p.m, p.w
+	leave, ratio := -1, math.Inf(1)
+	if bland {
+		// Bland's rule: the smallest ratio, ties to the smallest basic index, so that a run
+		// of degenerate pivots cannot cycle.
+		for i := 0; i < m; i++ {
+			a := t[i*w+enter]
+			if a <= pivTol {
+				continue
+			}
+			r := math.Max(t[i*w+w-1], 0) / a
+			if r < ratio-1e-12 || (r <= ratio+1e-12 && leave >= 0 && p.basis[i] < p.basis[leave]) {
+				ratio, leave = r, i
+			}
+		}
+		return leave, ratio
+	}
+	// Harris's two-pass ratio test: the largest step that keeps every basic value above
+	// −feasTol, then among the rows that reach it first within that slack the largest pivot
+	// element (none below pivTol), so that no tiny pivot amplifies rounding errors.
+	for i := 0; i < m; i++ {
+		if a := t[i*w+enter]; a > pivTol {
+			ratio = math.Min(ratio, (math.Max(t[i*w+w-1], 0)+feasTol)/a)
+		}
+	}
+	big := 0.0
+	for i := 0; i < m; i++ {
+		a := t[i*w+enter]
+		if a <= pivTol || math.Max(t[i*w+w-1], 0)/a > ratio || a <= big {
+			continue
+		}
+		leave, big = i, a
+	}
+	if leave >= 0 {
+		ratio = math.Max(t[leave*w+w-1], 0) / big
+	}
+	return leave, ratio
+}
+
+// pivot makes column j basic in row r, carrying the true right-hand side along.
+func (p *pivoting) pivot(r, j int) {
+	if p.orig != nil {
+		t, w := p.t, p.w
+		a := t[r*w+j]
+		p.orig[r] /= a
+		p.origObj -= p.cost[j] * p.orig[r]
+		for i := 0; i < p.m; i++ {
+			if i != r {
+				p.orig[i] -= t[i*w+j] * p.orig[r]
+			}
+		}
+	}
+	p.nz = pivot(p.t, p.m, p.w, r, j, p.cost, p.nz)
+	p.basis[r] = j
+}
+
+// perturb raises every basic value at (or within rounding of) zero by a tiny random amount.
+func (p *pivoting) perturb() {
+	t, m, w := p.t, p.m, p.w
+	if p.orig == nil {
+		p.orig = make([]float64, m)
+		for i := range p.orig {
+			p.orig[i] = t[i*w+w-1]
+		}
+		p.origObj = p.cost[w-1]
+		p.saved = append(p.saved[:0], t...)
+		p.savedBasis = append(p.savedBasis[:0], p.basis...)
+	}
+	scale := 1e-7 * (1 + maxAbs(p.orig))
+	for i := 0; i < m; i++ {
+		if t[i*w+w-1] <= 1e-9 {
+			p.rng ^= p.rng << 13
+			p.rng ^= p.rng >> 7
+			p.rng ^= p.rng << 17
+			t[i*w+w-1] += scale * (1 + float64(p.rng>>11)/(1<<53))
+		}
+	}
+	p.perturbs++
+}
+
+// rollback returns to the true feasible basis the tableau had before it was perturbed.
+func (p *pivoting) rollback() {
+	if p.orig == nil {
+		return
+	}
+	copy(p.t, p.saved)
+	copy(p.basis, p.savedBasis)
+	p.orig = nil
+}
+
+// restore puts the true right-hand side back at an optimal basis and repairs the basic values
+// it leaves negative by dual simplex pivots (the most negative row leaves; the entering column
+// keeps every reduced cost non-negative).
+func (p *pivoting) restore(maxIter int) error {
+	if p.orig == nil {
+		return nil
+	}
+	t, m, w := p.t, p.m, p.w
+	for i := 0; i < m; i++ {
+		t[i*w+w-1] = p.orig[i]
+	}
+	p.cost[w-1] = p.origObj
+	p.orig = nil
+	for iter := 0; iter <= maxIter; iter++ {
+		r, worst := -1, -feasTol
+		for i := 0; i < m; i++ {
+			if v := t[i*w+w-1]; v < worst {
+				r, worst = i, v
+			}
+		}
+		if r < 0 {
+			for i := 0; i < m; i++ {
+				if t[i*w+w-1] < 0 {
+					t[i*w+w-1] = 0
+				}
+			}
+			return nil
+		}
+		enter, best, big := -1, math.Inf(1), 0.0
+		for j := 0; j < p.limit; j++ {
+			a := t[r*w+j]
+			if a >= -pivTol {
+				continue
+			}
+			q := math.Max(p.cost[j], 0) / -a
+			if q < best-1e-12 || (q <= best+1e-12 && -a > big) {
+				enter, best, big = j, q, -a
+			}
+		}
+		if enter < 0 {
+			return errInfeasible
+		}
+		p.pivot(r, enter)
+	}
+	return errNoConvergence
 }
 
 // pivot makes column j basic in row r. Only the non-zero entries of the pivot row are

@@ -27,6 +27,9 @@ type demoConfig struct {
 	Rebuild bool
 	// ProtectBudget bounds each protection attempt of the demo's run (see build.Builder.Budget).
 	ProtectBudget time.Duration
+	// CompleteLater, when the budget withheld statistics, protects everything again without
+	// a time limit after the first snapshot is published and publishes the complete one.
+	CompleteLater bool
 }
 
 // Validate checks the flags.
@@ -53,6 +56,7 @@ func parseDemo(args []string, stderr io.Writer) (*demoConfig, error) {
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the synthetic data")
 	fs.BoolVar(&cfg.Rebuild, "rebuild", false, "generate and publish anew even when the data directory has a snapshot")
 	fs.DurationVar(&cfg.ProtectBudget, "protect-budget", 90*time.Second, "time one protection attempt may take before the largest statistic is withheld (0: no limit)")
+	fs.BoolVar(&cfg.CompleteLater, "complete-later", true, "when the budget withheld statistics, protect everything without a time limit in the background and publish the complete snapshot")
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
 	}
@@ -124,10 +128,28 @@ func demoPublish(ctx context.Context, cfg *demoConfig, log *slog.Logger) error {
 	}
 	log.Info("synthetic data generated", "profile", cfg.Profile, "pupils", gen.Pupils(),
 		"rows", stats.Total, "duration", time.Since(start).Round(time.Millisecond))
-	rec, err := nightly.Publish(ctx, ncfg, wh, "synthetic", time.Now())
+	extracted := time.Now()
+	rec, err := nightly.Publish(ctx, ncfg, wh, "synthetic", extracted)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	log.Info("demo snapshot published", "run", rec.ID, "cells", rec.Cells)
+	if rec.Notes["statistics_withheld"] == 0 || cfg.ProtectBudget == 0 || !cfg.CompleteLater {
+		return nil
+	}
+	// The budget kept the first snapshot quick by withholding what takes longest to protect
+	// (the grade distributions). Protect everything without a budget now; the server picks
+	// the complete snapshot up once it is published, and serves the first one until then.
+	log.Info("protecting the withheld statistics without a time limit; the complete snapshot replaces this one when it is published",
+		"withheld", rec.Notes["statistics_withheld"])
+	ncfg.Builder = &build.Builder{Logger: log}
+	rec, err = nightly.Publish(ctx, ncfg, wh, "synthetic", extracted)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("the complete demo snapshot was not published: the first one stays", "err", err)
+		}
+		return nil
+	}
+	log.Info("complete demo snapshot published", "run", rec.ID, "cells", rec.Cells)
 	return nil
 }

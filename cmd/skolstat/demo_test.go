@@ -279,7 +279,9 @@ func TestDemo_signInAsEachRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, stderr := startDemo(t, data, "--profile", "small", "--protect-budget", demoBudget.String())
+	// One snapshot for the whole test: the complete one the demo would publish later could
+	// replace it between two pages.
+	base, stderr := startDemo(t, data, "--profile", "small", "--protect-budget", demoBudget.String(), "--complete-later=false")
 	waitReady(t, base, stderr)
 	checkDemoUsers(t, base)
 }
