@@ -22,6 +22,12 @@ type problem struct {
 	onPoint func(set []int32, pt []float64)
 	// deep makes the audit of large blocks try one more, larger neighbourhood.
 	deep bool
+	// sample makes the check bound only a sample of each block's cells by linear programs
+	// when most of the sample fails: the others are judged on what cycles and null-space
+	// directions show (a sub-interval, so a cell may fail that would pass). Protect's first
+	// round samples: there most hidden cells of a large table fail, and the programs that
+	// would prove it are most of the round's time.
+	sample bool
 	// cyc, when set, holds the ranges cycles from x0 have shown so far; it outlives one check
 	// (hiding more only relaxes the problem, so a cycle found once stays a feasible move).
 	cyc *spread
@@ -30,6 +36,8 @@ type problem struct {
 	// cycZ and cycImb are the cycle search's scratch arrays (see cycleSearch).
 	cycZ   []int8
 	cycImb []float64
+	// ns holds the neighbourhood searches' scratch arrays (see near).
+	ns *nearScratch
 }
 
 // failure is one hidden cell an attacker can bound too tightly.
@@ -139,8 +147,38 @@ type interval struct {
 	unfinished bool
 }
 
-// checkBlock bounds the target cells (local indices) of one independent block.
+// checkBlock bounds the target cells (local indices) of one independent block. In a sampling
+// round it first bounds a sample of them, and when most of the sample fails judges the rest
+// without a linear program.
 func (p *problem) checkBlock(block []int32, rows []sparseRow, targets []int, run *auditRun) error {
+	if !p.sample || len(targets) <= 2*sampleSize {
+		return p.checkTargets(block, rows, targets, false, run)
+	}
+	var sample, rest []int
+	for i, k := range targets {
+		if i*sampleSize/len(targets) != (i+1)*sampleSize/len(targets) {
+			sample = append(sample, k)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	before := len(run.failures)
+	if err := p.checkTargets(block, rows, sample, false, run); err != nil {
+		return err
+	}
+	return p.checkTargets(block, rows, rest, mostFail(len(run.failures)-before, len(sample)), run)
+}
+
+// sampleSize is how many cells of a block a sampling round bounds before it decides whether
+// to take linear programs for the others.
+const sampleSize = 32
+
+// mostFail reports whether failed of tried cells is most of them, and they are enough to
+// tell: the linear programs of the others would mostly confirm that they fail too.
+func mostFail(failed, tried int) bool { return tried >= sampleSize/4 && failed*4 >= tried*3 }
+
+// checkTargets bounds the target cells of a block, without a linear program when quick.
+func (p *problem) checkTargets(block []int32, rows []sparseRow, targets []int, quick bool, run *auditRun) error {
 	var x []float64
 	if p.x0 != nil {
 		x = make([]float64, len(block))
@@ -148,7 +186,7 @@ func (p *problem) checkBlock(block []int32, rows []sparseRow, targets []int, run
 			x[k] = p.x0[c]
 		}
 	}
-	if len(block) > presolveMin {
+	if len(block) > presolveMin && !quick {
 		if x == nil {
 			e, err := reduce(len(block), rows)
 			if err != nil {
@@ -173,7 +211,11 @@ func (p *problem) checkBlock(block []int32, rows []sparseRow, targets []int, run
 			return nil
 		}
 	}
-	ivs, err := p.bound(block, rows, x, targets, false, run)
+	maxLP := -1
+	if quick {
+		maxLP = 0
+	}
+	ivs, err := p.bound(block, rows, x, targets, maxLP, run)
 	if err != nil {
 		return err
 	}
@@ -216,9 +258,9 @@ func (p *problem) judge(c int32, iv interval, run *auditRun, note string) bool {
 // certificate already shows it wide enough gets a certified sub-interval, else its exact
 // interval by linear programming.
 //
-// With certifyOnly, only the first target may take linear programs; the others get what the
-// certificate shows (a sub-interval of the true one).
-func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []int, certifyOnly bool, run *auditRun) ([]interval, error) {
+// Only the first maxLP targets (all when maxLP < 0) may take linear programs; the others get
+// what the certificate shows (a sub-interval of the true one).
+func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []int, maxLP int, run *auditRun) ([]interval, error) {
 	nb := len(set)
 	e, err := reduce(nb, rows)
 	if err != nil {
@@ -248,6 +290,10 @@ func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []in
 	}
 	sum := append([]float64(nil), x...)
 	npts := 1.0
+	// seenLo and seenHi are each cell's range over the feasible points found so far: a
+	// target those points already show wide enough needs no program of its own.
+	seenLo := append([]float64(nil), x...)
+	seenHi := append([]float64(nil), x...)
 	free := e.freeColumns()
 	out := make([]interval, nb)
 	for ti, k := range targets {
@@ -265,7 +311,11 @@ func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []in
 			out[k] = interval{lo: a, hi: b, done: true}
 			continue
 		}
-		if certifyOnly && ti > 0 {
+		if p.passes(c, k, seenLo[k], seenHi[k], lo, hi, need) {
+			out[k] = interval{lo: seenLo[k], hi: seenHi[k], done: true}
+			continue
+		}
+		if maxLP >= 0 && ti >= maxLP {
 			out[k] = interval{lo: a, hi: b}
 			continue
 		}
@@ -296,6 +346,8 @@ func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []in
 			for i := range sum {
 				sum[i] += pt[i]
 				x[i] = sum[i] / npts
+				seenLo[i] = math.Min(seenLo[i], pt[i])
+				seenHi[i] = math.Max(seenHi[i], pt[i])
 			}
 		}
 		out[k] = interval{lo: a, hi: b, done: true}
@@ -421,6 +473,15 @@ func newBlockLP(e *echelon, lo, hi []float64) *blockLP {
 		a[r*ncol+k] = 1
 		a[r*ncol+nb+j] = 1
 		b[r] = hi[k] - lo[k]
+		if pr := e.rowOf[k]; pr >= 0 {
+			// Take the pivot's row away, so that the pivot is a column of the identity and
+			// the slack another: both start basic where they can (see newFeasibleTableau).
+			for c := range ncol {
+				a[r*ncol+c] -= a[int(pr)*ncol+c]
+			}
+			a[r*ncol+k] = 0
+			b[r] -= b[pr]
+		}
 	}
 	s := &blockLP{nb: nb, ncol: ncol, lo: lo, hi: hi}
 	s.tab, s.err = newFeasibleTableau(m, ncol, a, b)

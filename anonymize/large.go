@@ -25,19 +25,16 @@ const globalCap = 200000
 // a cell that is wide enough here is wide enough (sound). A cell that is not wide enough in
 // the largest neighbourhood is reported, conservatively, as a failure.
 func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, run *auditRun) error {
-	x := make(map[int32]float64, len(block))
+	ns := p.near()
+	x := ns.x
 	if p.x0 != nil {
 		for _, c := range block {
 			x[c] = p.x0[c]
 		}
 	} else {
-		pt, err := p.feasiblePoint(block)
-		if err != nil {
+		if err := p.feasiblePoint(block, x); err != nil {
 			return err
 		}
-		x = pt
-	}
-	if p.x0 == nil {
 		// Without the true values check has not tried cycles (it does from the true values):
 		// try them from this feasible point, before any elimination or program.
 		var err error
@@ -52,11 +49,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 	// First the whole block's elimination: exact for cells the relations pin, and its
 	// null-space directions certify most cells without a linear program.
 	if len(block) <= globalCap {
-		local := make(map[int32]int, len(block))
-		for k, c := range block {
-			local[c] = k
-		}
-		rows := p.localRows(block, local, x)
+		rows := p.localRows(block, x)
 		e, err := reduce(len(block), rows)
 		if err != nil {
 			return fmt.Errorf("block of %d hidden cells: %w", len(block), err)
@@ -85,8 +78,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 	// Every point a linear program finds over a neighbourhood is a feasible point of the whole
 	// block: the ranges of the cells over those points are proven sub-intervals, and most cells
 	// are found wide enough by the points found for their neighbours.
-	seenLo := make(map[int32]float64, len(block))
-	seenHi := make(map[int32]float64, len(block))
+	seenLo, seenHi := ns.lo, ns.hi
 	for _, c := range block {
 		seenLo[c], seenHi[c] = x[c], x[c]
 	}
@@ -104,21 +96,43 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 	seenWide := func(c int32) bool {
 		return p.judge(c, interval{lo: seenLo[c], hi: seenHi[c]}, scratchSeen, "")
 	}
-	inSet := make(map[int32]int, exactCap)
 	isTarget := make(map[int32]bool, len(targets))
 	for _, tk := range targets {
 		isTarget[block[tk]] = true
 	}
-	for i, tk := range targets {
+	// A sampling round bounds a sample spread over the targets first; when most of it fails,
+	// the others are judged on the points seen (see problem.sample).
+	order := targets
+	if p.sample && len(targets) > 2*sampleSize {
+		order = make([]int, 0, len(targets))
+		for pass := 0; pass < 2; pass++ {
+			for i, tk := range targets {
+				if inSample := i*sampleSize/len(targets) != (i+1)*sampleSize/len(targets); inSample == (pass == 0) {
+					order = append(order, tk)
+				}
+			}
+		}
+	}
+	tried, failed, quick := 0, 0, false
+	for i, tk := range order {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
+		if p.sample && i == sampleSize && len(order) > 2*sampleSize {
+			quick = mostFail(failed, tried)
+		}
 		h := block[tk]
 		if resolved[h] || seenWide(h) {
 			continue
 		}
+		if quick {
+			resolved[h] = true
+			p.judge(h, interval{lo: seenLo[h], hi: seenHi[h]}, run, "")
+			continue
+		}
+		tried++
 		var last interval
 		ok := false
 		sizes := neighbourhoods
@@ -126,7 +140,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 			sizes = append(sizes[:len(sizes):len(sizes)], deepNeighbourhood)
 		}
 		for _, size := range sizes {
-			iv, n, err := p.nearBound(h, size, x, isTarget, resolved, inSet, run)
+			iv, n, err := p.nearBound(h, size, x, isTarget, resolved, run)
 			if err != nil {
 				return err
 			}
@@ -141,6 +155,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 		}
 		resolved[h] = true
 		if !ok {
+			failed++
 			p.judge(h, interval{lo: last.lo, hi: last.hi, pinned: last.pinned && len(block) <= exactCap}, run,
 				fmt.Sprintf(" (within its %d nearest hidden cells)", min(len(block), sizes[len(sizes)-1])))
 		}
@@ -154,13 +169,9 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 // enough there, is marked resolved, whichever cell the neighbourhood was built for. It returns
 // h's interval over the neighbourhood and the neighbourhood's size (below size when it holds
 // the whole block: then the interval is exact).
-func (p *problem) nearBound(h int32, size int, x map[int32]float64, isTarget, resolved map[int32]bool, inSet map[int32]int, run *auditRun) (interval, int, error) {
+func (p *problem) nearBound(h int32, size int, x []float64, isTarget, resolved map[int32]bool, run *auditRun) (interval, int, error) {
 	set := p.neighbourhood(h, size)
-	clear(inSet)
-	for k, c := range set {
-		inSet[c] = k
-	}
-	rows := p.localRows(set, inSet, x)
+	rows := p.localRows(set, x)
 	xs := make([]float64, len(set))
 	var want []int
 	for k, c := range set {
@@ -169,7 +180,7 @@ func (p *problem) nearBound(h int32, size int, x map[int32]float64, isTarget, re
 			want = append(want, k)
 		}
 	}
-	ivs, err := p.bound(set, rows, xs, want, true, run)
+	ivs, err := p.bound(set, rows, xs, want, 1, run)
 	if err != nil {
 		return interval{}, 0, err
 	}
@@ -187,16 +198,17 @@ func (p *problem) nearBound(h int32, size int, x map[int32]float64, isTarget, re
 // close cycles around h (its group's categories and genders) come before long lists of
 // sibling areas.
 func (p *problem) neighbourhood(h int32, size int) []int32 {
-	dist := map[int32]float64{h: 0}
-	done := map[int32]bool{}
-	pq := &cellHeap{{h, 0}}
+	ns := p.near()
+	gen := ns.next()
+	ns.seen[h], ns.dist[h] = gen, 0
+	pq := append(ns.pq[:0], cellDist{h, 0})
 	var set []int32
-	for pq.Len() > 0 && len(set) < size {
-		it := heap.Pop(pq).(cellDist)
-		if done[it.cell] {
+	for len(pq) > 0 && len(set) < size {
+		it := heap.Pop(&pq).(cellDist)
+		if ns.done[it.cell] == gen {
 			continue
 		}
-		done[it.cell] = true
+		ns.done[it.cell] = gen
 		set = append(set, it.cell)
 		for _, ri := range p.sys.cellRel[it.cell] {
 			nh := 0
@@ -207,17 +219,57 @@ func (p *problem) neighbourhood(h int32, size int) []int32 {
 			}
 			d := it.d + float64(nh)
 			for _, t := range p.sys.rels[ri] {
-				if !p.hidden[t.cell] || done[t.cell] {
+				if !p.hidden[t.cell] || ns.done[t.cell] == gen {
 					continue
 				}
-				if od, ok := dist[t.cell]; !ok || d < od {
-					dist[t.cell] = d
-					heap.Push(pq, cellDist{t.cell, d})
+				if ns.seen[t.cell] != gen || d < ns.dist[t.cell] {
+					ns.seen[t.cell], ns.dist[t.cell] = gen, d
+					heap.Push(&pq, cellDist{t.cell, d})
 				}
 			}
 		}
 	}
+	ns.pq = pq[:0]
 	return set
+}
+
+// nearScratch holds the arrays, one entry per cell or relation, that the neighbourhood
+// searches of large blocks reuse; entries are valid where their stamp is the current
+// generation.
+type nearScratch struct {
+	gen        uint32
+	seen, done []uint32 // cell → generation of its last visit
+	dist       []float64
+	pos        []int32  // cell → index in the current set
+	inSet      []uint32 // cell → generation in which pos was set
+	rel        []uint32 // relation → generation in which it was taken
+	x          []float64
+	lo, hi     []float64
+	pq         cellHeap
+}
+
+// near returns the problem's scratch arrays, made on first use.
+func (p *problem) near() *nearScratch {
+	if p.ns == nil {
+		n := p.sys.n
+		p.ns = &nearScratch{seen: make([]uint32, n), done: make([]uint32, n), dist: make([]float64, n),
+			pos: make([]int32, n), inSet: make([]uint32, n), rel: make([]uint32, len(p.sys.rels)),
+			x: make([]float64, n), lo: make([]float64, n), hi: make([]float64, n)}
+	}
+	return p.ns
+}
+
+// next starts a new generation: every stamp of an earlier one is stale.
+func (ns *nearScratch) next() uint32 {
+	ns.gen++
+	if ns.gen == 0 {
+		clear(ns.seen)
+		clear(ns.done)
+		clear(ns.inSet)
+		clear(ns.rel)
+		ns.gen = 1
+	}
+	return ns.gen
 }
 
 type cellDist struct {
@@ -244,21 +296,26 @@ func (h *cellHeap) Pop() any {
 }
 
 // localRows are the equations of the relations touching set, with every cell outside it held
-// at its known value or at the feasible point x.
-func (p *problem) localRows(set []int32, inSet map[int32]int, x map[int32]float64) []sparseRow {
-	seen := map[int32]bool{}
+// at its known value or at the feasible point x (indexed by cell).
+func (p *problem) localRows(set []int32, x []float64) []sparseRow {
+	ns := p.near()
+	gen := ns.next()
+	for k, c := range set {
+		ns.pos[c], ns.inSet[c] = int32(k), gen
+	}
 	var rows []sparseRow
 	for _, c := range set {
 		for _, ri := range p.sys.cellRel[c] {
-			if seen[ri] {
+			if ns.rel[ri] == gen {
 				continue
 			}
-			seen[ri] = true
-			var r sparseRow
-			for _, t := range p.sys.rels[ri] {
-				switch k, in := inSet[t.cell]; {
-				case in:
-					r.idx = append(r.idx, int32(k))
+			ns.rel[ri] = gen
+			ts := p.sys.rels[ri]
+			r := sparseRow{idx: make([]int32, 0, len(ts)), val: make([]float64, 0, len(ts))}
+			for _, t := range ts {
+				switch {
+				case ns.inSet[t.cell] == gen:
+					r.idx = append(r.idx, ns.pos[t.cell])
 					r.val = append(r.val, t.coef)
 				case p.hidden[t.cell]:
 					r.rhs -= t.coef * x[t.cell]
@@ -274,9 +331,8 @@ func (p *problem) localRows(set []int32, inSet map[int32]int, x map[int32]float6
 
 // feasiblePoint finds values for a large block's hidden cells that fit its equations and
 // bounds, by cyclic projections onto each equation and the bounds (they converge to a point
-// of the intersection when there is one).
-func (p *problem) feasiblePoint(block []int32) (map[int32]float64, error) {
-	x := make(map[int32]float64, len(block))
+// of the intersection when there is one), and writes them into x (indexed by cell).
+func (p *problem) feasiblePoint(block []int32, x []float64) error {
 	inBlock := make(map[int32]bool, len(block))
 	for _, c := range block {
 		inBlock[c] = true
@@ -350,10 +406,10 @@ func (p *problem) feasiblePoint(block []int32) (map[int32]float64, error) {
 			}
 		}
 		if worst <= tol {
-			return x, nil
+			return nil
 		}
 	}
-	return nil, fmt.Errorf("block of %d hidden cells: no value found that fits what is shown", len(block))
+	return fmt.Errorf("block of %d hidden cells: no value found that fits what is shown", len(block))
 }
 
 // presolveMin is the smallest block whose cells are first tried over small neighbourhoods
@@ -397,11 +453,10 @@ func (p *problem) presolve(block []int32, rows []sparseRow, x []float64, targets
 	if len(open) == 0 {
 		return nil, nil
 	}
-	xm := make(map[int32]float64, nb)
+	xm := p.near().x
 	for k, c := range block {
 		xm[c] = x[k]
 	}
-	inSet := make(map[int32]int, neighbourhoods[1])
 	var rest []int
 	for _, k := range open {
 		h := block[k]
@@ -416,7 +471,7 @@ func (p *problem) presolve(block []int32, rows []sparseRow, x []float64, targets
 			if size >= nb {
 				break
 			}
-			if _, _, err := p.nearBound(h, size, xm, isTarget, resolved, inSet, run); err != nil {
+			if _, _, err := p.nearBound(h, size, xm, isTarget, resolved, run); err != nil {
 				return nil, err
 			}
 			if resolved[h] {

@@ -12,11 +12,22 @@ var errInconsistent = errors.New("relations contradict the shown values")
 // eps is the tolerance of the elimination; cell values are counts.
 const eps = 1e-7
 
+// pivotThreshold is the smallest share of a row's largest entry that reduce pivots on.
+const pivotThreshold = 0.5
+
+// relNoise is the share of the largest term summed into an entry below which what is left of
+// the entry is rounding noise.
+const relNoise = 1e-9
+
 // sparseRow is one row of a linear system over a block's local variables: sum(val*x[idx]) = rhs.
 type sparseRow struct {
 	idx []int32
 	val []float64
 	rhs float64
+	// mag is the largest term rhs was summed from in an elimination (0 for a row as given:
+	// then |rhs|). What rounding leaves of a right-hand side that cancels is judged against
+	// it, not against what is left.
+	mag float64
 }
 
 // echelon is the reduced row echelon form of a block's equations: every row has a pivot
@@ -39,17 +50,22 @@ func reduce(nvar int, in []sparseRow) (*echelon, error) {
 	// eliminated from earlier rows without scanning them all.
 	colRows := make([][]int32, nvar)
 	dense := make([]float64, nvar)
+	// magn[v] is the largest term added into dense[v]: what is left of it after cancellation
+	// is noise when it is tiny beside that (relative, so that large counts do not turn the
+	// rounding of their sums into a contradiction or a pivot).
+	magn := make([]float64, nvar)
 	mark := make([]bool, nvar)
 	var touched []int32
 	for _, r := range in {
 		touched = touched[:0]
-		rhs := r.rhs
+		rhs, rhsMag := r.rhs, math.Max(r.mag, math.Abs(r.rhs))
 		add := func(v int32, x float64) {
 			if !mark[v] {
 				mark[v] = true
 				touched = append(touched, v)
 			}
 			dense[v] += x
+			magn[v] = math.Max(magn[v], math.Abs(x))
 		}
 		for k, v := range r.idx {
 			add(v, r.val[k])
@@ -67,26 +83,36 @@ func reduce(nvar int, in []sparseRow) (*echelon, error) {
 				add(w, -f*row.val[j])
 			}
 			rhs -= f * row.rhs
+			rhsMag = math.Max(rhsMag, math.Abs(f)*math.Max(row.mag, math.Abs(row.rhs)))
 			dense[v] = 0
 		}
-		// Collect what is left; choose the largest entry as pivot for stability.
+		// Collect what is left and choose the pivot: among the entries at least half the
+		// largest (threshold pivoting, for stability), the one in fewest earlier rows, as
+		// the pivot is eliminated from each of them and fills them in (Markowitz).
 		var nr sparseRow
-		best, bestAbs := int32(-1), 0.0
+		bestAbs := 0.0
 		for _, v := range touched {
-			x := dense[v]
-			dense[v] = 0
+			x, m := dense[v], magn[v]
+			dense[v], magn[v] = 0, 0
 			mark[v] = false
-			if math.Abs(x) <= eps || e.rowOf[v] >= 0 {
+			if math.Abs(x) <= max(eps, relNoise*m) || e.rowOf[v] >= 0 {
 				continue
 			}
 			nr.idx = append(nr.idx, v)
 			nr.val = append(nr.val, x)
-			if a := math.Abs(x); a > bestAbs+eps || (math.Abs(a-bestAbs) <= eps && v < best) {
-				best, bestAbs = v, a
+			bestAbs = math.Max(bestAbs, math.Abs(x))
+		}
+		best, bestCount := int32(-1), 0
+		for k, v := range nr.idx {
+			if math.Abs(nr.val[k]) < pivotThreshold*bestAbs {
+				continue
+			}
+			if n := len(colRows[v]); best < 0 || n < bestCount || (n == bestCount && v < best) {
+				best, bestCount = v, n
 			}
 		}
 		if best < 0 {
-			if math.Abs(rhs) > 1e-6*math.Max(1, math.Abs(r.rhs)) {
+			if math.Abs(rhs) > math.Max(1e-6, 1e-8*rhsMag) {
 				return nil, errInconsistent
 			}
 			continue
@@ -102,6 +128,7 @@ func reduce(nvar int, in []sparseRow) (*echelon, error) {
 			nr.val[k] /= p
 		}
 		nr.rhs = rhs / p
+		nr.mag = rhsMag / math.Abs(p)
 		ri := int32(len(e.rows))
 		// Eliminate the new pivot from earlier rows.
 		for _, orow := range colRows[best] {
@@ -132,6 +159,7 @@ func axpyRow(row sparseRow, v int32, nr sparseRow, colRows [][]int32, ri int32) 
 	f := row.val[k]
 	var out sparseRow
 	out.rhs = row.rhs - f*nr.rhs
+	out.mag = math.Max(math.Max(row.mag, math.Abs(row.rhs)), math.Abs(f)*math.Max(nr.mag, math.Abs(nr.rhs)))
 	i, j := 0, 0
 	for i < len(row.idx) || j < len(nr.idx) {
 		switch {
@@ -149,7 +177,7 @@ func axpyRow(row sparseRow, v int32, nr sparseRow, colRows [][]int32, ri int32) 
 			j++
 		default:
 			x := row.val[i] - f*nr.val[j]
-			if math.Abs(x) > eps {
+			if math.Abs(x) > max(eps, relNoise*math.Max(math.Abs(row.val[i]), math.Abs(f*nr.val[j]))) {
 				out.idx = append(out.idx, row.idx[i])
 				out.val = append(out.val, x)
 			}

@@ -29,18 +29,54 @@ type tableau struct {
 	cost  []float64 // scratch reduced-cost row
 	// perturbations counts the degenerate vertices perturbed so far (see iterate).
 	perturbations int
+	// saved is iterate's copy of the tableau before a perturbation, kept for the next one.
+	saved []float64
 }
 
 func (tb *tableau) at(i, j int) float64 { return tb.t[i*(tb.n+1)+j] }
 
-// newFeasibleTableau runs phase 1 on A (m×n, row-major) and b; b may be negative.
+// identityColumns returns, for each row of A (m×n), a column that is 1 in that row and 0 in
+// every other, or −1.
+func identityColumns(m, n int, a []float64) []int {
+	nz := make([]int, n)
+	at := make([]int, n)
+	for i := 0; i < m; i++ {
+		for j, v := range a[i*n : (i+1)*n] {
+			if v != 0 {
+				nz[j]++
+				at[j] = i
+			}
+		}
+	}
+	start := make([]int, m)
+	for i := range start {
+		start[i] = -1
+	}
+	for j := 0; j < n; j++ {
+		if i := at[j]; nz[j] == 1 && start[i] < 0 && math.Abs(a[i*n+j]-1) < 1e-12 {
+			start[i] = j
+		}
+	}
+	return start
+}
+
+// newFeasibleTableau runs phase 1 on A (m×n, row-major) and b; b may be negative. A row
+// with an identity column of A (1 in that row, 0 in every other) and b ≥ 0 starts with that
+// column basic; the others start with an artificial, so phase 1 pivots only where the
+// obvious basis is infeasible.
 func newFeasibleTableau(m, n int, a []float64, b []float64) (*tableau, error) {
 	w := n + m + 1
 	t := make([]float64, m*w)
+	start := identityColumns(m, n, a)
+	basis := make([]int, m)
 	for i := 0; i < m; i++ {
 		sign := 1.0
-		if b[i] < 0 {
+		basis[i] = n + i
+		switch {
+		case b[i] < 0:
 			sign = -1
+		case start[i] >= 0:
+			basis[i] = start[i]
 		}
 		for j := 0; j < n; j++ {
 			t[i*w+j] = sign * a[i*n+j]
@@ -48,21 +84,21 @@ func newFeasibleTableau(m, n int, a []float64, b []float64) (*tableau, error) {
 		t[i*w+n+i] = 1
 		t[i*w+w-1] = sign * b[i]
 	}
-	basis := make([]int, m)
-	for i := range basis {
-		basis[i] = n + i
-	}
-	// Phase 1 objective: minimise the sum of artificials; reduced costs d_j = -Σ_i t_ij.
+	// Phase 1 objective: minimise the sum of the basic artificials; reduced costs
+	// d_j = -Σ t_ij over their rows (an artificial left out of the basis costs nothing and
+	// never enters: it copies its row's basic identity column).
 	cost := make([]float64, w)
-	for j := 0; j < n; j++ {
-		for i := 0; i < m; i++ {
-			cost[j] -= t[i*w+j]
-		}
-	}
 	for i := 0; i < m; i++ {
-		cost[w-1] -= t[i*w+w-1]
+		if basis[i] < n {
+			continue
+		}
+		row := t[i*w : (i+1)*w]
+		for j := 0; j < n; j++ {
+			cost[j] -= row[j]
+		}
+		cost[w-1] -= row[w-1]
 	}
-	perturbations, err := iterate(t, m, w, basis, cost, w-1)
+	perturbations, err := iterate(t, m, w, basis, cost, w-1, new([]float64))
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +165,7 @@ func (tb *tableau) minimize(c []float64) ([]float64, float64, error) {
 			cost[j] -= f * row[j]
 		}
 	}
-	perturbations, err := iterate(t, tb.m, w, basis, cost, tb.n)
+	perturbations, err := iterate(t, tb.m, w, basis, cost, tb.n, &tb.saved)
 	tb.perturbations += perturbations
 	if err != nil {
 		return nil, 0, err
@@ -161,9 +197,10 @@ const maxPerturbations = 8
 // pivots, which keep the reduced costs optimal. The optimum is the true problem's. When the
 // perturbed problem proves unbounded, so is the true one (the same columns): the tableau goes
 // back to the true feasible basis it had before the perturbation. It returns how many times
-// it perturbed.
-func iterate(t []float64, m, w int, basis []int, cost []float64, limit int) (int, error) {
-	it := &pivoting{t: t, m: m, w: w, basis: basis, cost: cost, limit: limit, rng: 0x9e3779b97f4a7c15}
+// it perturbed. saved holds the copy of the tableau a perturbation takes (its capacity is
+// reused).
+func iterate(t []float64, m, w int, basis []int, cost []float64, limit int, saved *[]float64) (int, error) {
+	it := &pivoting{t: t, m: m, w: w, basis: basis, cost: cost, limit: limit, rng: 0x9e3779b97f4a7c15, saved: saved}
 	maxIter := 50000 + 100*(m+w)
 	degenerate := 0
 	for iter := 0; ; iter++ {
@@ -218,9 +255,9 @@ type pivoting struct {
 	nz         []int
 	perturbs   int
 	rng        uint64
-	orig       []float64 // the true right-hand side, while the working one is perturbed
-	origObj    float64   // the cost row's right-hand entry for orig
-	saved      []float64 // the tableau and basis before the first perturbation
+	orig       []float64  // the true right-hand side, while the working one is perturbed
+	origObj    float64    // the cost row's right-hand entry for orig
+	saved      *[]float64 // the tableau and basis before the first perturbation
 	savedBasis []int
 }
 
@@ -291,7 +328,7 @@ func (p *pivoting) perturb() {
 			p.orig[i] = t[i*w+w-1]
 		}
 		p.origObj = p.cost[w-1]
-		p.saved = append(p.saved[:0], t...)
+		*p.saved = append((*p.saved)[:0], t...)
 		p.savedBasis = append(p.savedBasis[:0], p.basis...)
 	}
 	scale := 1e-7 * (1 + maxAbs(p.orig))
@@ -311,7 +348,7 @@ func (p *pivoting) rollback() {
 	if p.orig == nil {
 		return
 	}
-	copy(p.t, p.saved)
+	copy(p.t, *p.saved)
 	copy(p.basis, p.savedBasis)
 	p.orig = nil
 }

@@ -1,0 +1,62 @@
+package anonymize
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestReduce(t *testing.T) {
+	row := func(rhs float64, terms ...float64) sparseRow {
+		t.Helper()
+		var r sparseRow
+		for i := 0; i < len(terms); i += 2 {
+			r.idx = append(r.idx, int32(terms[i]))
+			r.val = append(r.val, terms[i+1])
+		}
+		r.rhs = rhs
+		return r
+	}
+	// Large counts round when they are summed: x0 = 1e11 + 0.1 and x0 + x1 = that + 0.7 leave
+	// x1 = 0.7 only to within the rounding of 1e11 (about 1e-5), not of 0.7.
+	big := 1e11 + 0.1
+	tests := []struct {
+		name    string
+		rows    []sparseRow
+		wantErr bool
+		pinned  map[int32]float64
+	}{
+		{"rounding of large sums is not a contradiction",
+			[]sparseRow{row(big, 0, 1), row(big+0.7, 0, 1, 1, 1), row(0.7, 1, 1)}, false,
+			map[int32]float64{0: big, 1: 0.7}},
+		{"a contradiction among small counts",
+			[]sparseRow{row(5, 0, 1, 1, 1), row(3, 0, 1), row(3, 1, 1)}, true, nil},
+		{"two cells summing to a shown total pin neither",
+			[]sparseRow{row(1, 0, 1, 1, 1)}, false, map[int32]float64{}},
+		{"a cell equal to a hidden total is pinned with it only when the total is",
+			[]sparseRow{row(0, 0, 1, 1, -1), row(4, 1, 1, 2, 1), row(4, 1, 1)}, false,
+			map[int32]float64{0: 4, 1: 4, 2: 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := reduce(3, tt.rows)
+			if tt.wantErr {
+				if !errors.Is(err, errInconsistent) {
+					t.Fatalf("reduce: got %v, want errInconsistent", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("reduce: %v", err)
+			}
+			for v := int32(0); v < 3; v++ {
+				got, ok := e.determined(v)
+				want, wantOK := tt.pinned[v]
+				if ok != wantOK || (ok && !within(got, want, 1e-3)) {
+					t.Errorf("determined(%d) = %v, %v; want %v, %v", v, got, ok, want, wantOK)
+				}
+			}
+		})
+	}
+}
+
+func within(a, b, tol float64) bool { return a-b <= tol && b-a <= tol }
