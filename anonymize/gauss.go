@@ -64,6 +64,12 @@ func (e *elim) del(r int32, c int32) {
 	}
 }
 
+// fewerRows reports whether column c is in fewer rows than column d (ties by index).
+func (e *elim) fewerRows(c, d int32) bool {
+	nc, nd := len(e.colRows[c]), len(e.colRows[d])
+	return nc < nd || (nc == nd && c < d)
+}
+
 // axpy sets row s to s − f·src, dropping entries that cancel.
 func (e *elim) axpy(s int32, f float64, src map[int32]float64) {
 	for c, v := range src {
@@ -128,7 +134,8 @@ func (pr *protector) gaussBlock(ctx context.Context, block []int32) error {
 					delete(r, c)
 					continue
 				}
-				if p := pref(c); p > bestPref || (p == bestPref && c < best) {
+				// Among equal preferences the column in fewest rows, which fills in least.
+				if p := pref(c); p > bestPref || (p == bestPref && e.fewerRows(c, best)) {
 					best, bestPref = c, p
 				}
 			}
@@ -236,9 +243,9 @@ func (e *elim) publish(c int32, hidden func(int32) bool) bool {
 		}
 		var q int32 = -1
 		if len(rest) > 0 {
-			// The new pivot: a hidden cell if there is one, else the smallest column.
+			// The new pivot: a hidden cell if there is one, else the column in fewest rows.
 			for k := range rest {
-				if q < 0 || (hidden != nil && hidden(k) && !hidden(q)) || ((hidden == nil || hidden(k) == hidden(q)) && k < q) {
+				if q < 0 || (hidden != nil && hidden(k) && !hidden(q)) || ((hidden == nil || hidden(k) == hidden(q)) && e.fewerRows(k, q)) {
 					q = k
 				}
 			}

@@ -196,7 +196,9 @@ func (p *problem) nearBound(h int32, size int, x []float64, isTarget, resolved m
 // neighbourhood returns up to size hidden cells nearest to h, h first. Distance through a
 // relation grows with the number of hidden cells in it, so that the small relations that
 // close cycles around h (its group's categories and genders) come before long lists of
-// sibling areas.
+// sibling areas; but the one hidden cell on the other side of a relation (a school unit's
+// area total) is near however long the relation is, so that a neighbourhood reaches up the
+// hierarchy, where the freedom of a hidden zero often is.
 func (p *problem) neighbourhood(h int32, size int) []int32 {
 	ns := p.near()
 	gen := ns.next()
@@ -210,17 +212,28 @@ func (p *problem) neighbourhood(h int32, size int) []int32 {
 		}
 		ns.done[it.cell] = gen
 		set = append(set, it.cell)
-		for _, ri := range p.sys.cellRel[it.cell] {
-			nh := 0
+		for k, ri := range p.sys.cellRel[it.cell] {
+			nh, opposite := 0, 0
+			own := p.sys.cellCoef[it.cell][k]
 			for _, t := range p.sys.rels[ri] {
 				if p.hidden[t.cell] {
 					nh++
+					if (t.coef > 0) != (own > 0) {
+						opposite++
+					}
 				}
 			}
 			d := it.d + float64(nh)
 			for _, t := range p.sys.rels[ri] {
 				if !p.hidden[t.cell] || ns.done[t.cell] == gen {
 					continue
+				}
+				d := d
+				if opposite == 1 && (t.coef > 0) != (own > 0) {
+					// The one hidden cell on the other side (a part's total, or the total's
+					// one hidden part) absorbs a move alone: it is as near as a small
+					// relation, however many parts the relation has.
+					d = it.d + 2
 				}
 				if ns.seen[t.cell] != gen || d < ns.dist[t.cell] {
 					ns.seen[t.cell], ns.dist[t.cell] = gen, d
