@@ -218,13 +218,6 @@ func testContent() snapshot.Content {
 	}
 }
 
-// publishTestSnapshot writes the test snapshot into a real DuckDB file under
-// DIR/published/ and makes it current, as the ETL does.
-func publishTestSnapshot(tb testing.TB, dir string) {
-	tb.Helper()
-	publishContent(tb, dir, testContent())
-}
-
 // publishContent writes content as the current snapshot under DIR/published/.
 func publishContent(tb testing.TB, dir string, content snapshot.Content) {
 	tb.Helper()
