@@ -81,12 +81,13 @@ func newFeasibleTableau(m, n int, a []float64, b []float64) (*tableau, error) {
 		for j := 0; j < n; j++ {
 			t[i*w+j] = sign * a[i*n+j]
 		}
-		t[i*w+n+i] = 1
+		if basis[i] == n+i {
+			t[i*w+n+i] = 1 // a row that starts on its own column has no artificial (a zero column)
+		}
 		t[i*w+w-1] = sign * b[i]
 	}
-	// Phase 1 objective: minimise the sum of the basic artificials; reduced costs
-	// d_j = -Σ t_ij over their rows (an artificial left out of the basis costs nothing and
-	// never enters: it copies its row's basic identity column).
+	// Phase 1 objective: minimise the sum of the artificials; reduced costs d_j = -Σ t_ij over
+	// their rows.
 	cost := make([]float64, w)
 	for i := 0; i < m; i++ {
 		if basis[i] < n {
