@@ -156,7 +156,7 @@ func (p *problem) checkBlock(block []int32, rows []sparseRow, targets []int, run
 	}
 	var sample, rest []int
 	for i, k := range targets {
-		if i*sampleSize/len(targets) != (i+1)*sampleSize/len(targets) {
+		if inSample(i, len(targets)) {
 			sample = append(sample, k)
 		} else {
 			rest = append(rest, k)
@@ -172,6 +172,10 @@ func (p *problem) checkBlock(block []int32, rows []sparseRow, targets []int, run
 // sampleSize is how many cells of a block a sampling round bounds before it decides whether
 // to take linear programs for the others.
 const sampleSize = 32
+
+// inSample reports whether the i-th of n targets is in the sample: sampleSize of them, spread
+// evenly.
+func inSample(i, n int) bool { return i*sampleSize/n != (i+1)*sampleSize/n }
 
 // mostFail reports whether failed of tried cells is most of them, and they are enough to
 // tell: the linear programs of the others would mostly confirm that they fail too.

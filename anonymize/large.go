@@ -107,7 +107,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 		order = make([]int, 0, len(targets))
 		for pass := 0; pass < 2; pass++ {
 			for i, tk := range targets {
-				if inSample := i*sampleSize/len(targets) != (i+1)*sampleSize/len(targets); inSample == (pass == 0) {
+				if inSample(i, len(targets)) == (pass == 0) {
 					order = append(order, tk)
 				}
 			}
