@@ -125,7 +125,7 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 				rows = append(rows, r)
 			}
 		}
-		if err := p.checkBlock(block, rows, tk, run); err != nil {
+		if err := p.checkBlock(ctx, block, rows, tk, run); err != nil {
 			return nil, err
 		}
 	}
@@ -150,9 +150,9 @@ type interval struct {
 // checkBlock bounds the target cells (local indices) of one independent block. In a sampling
 // round it first bounds a sample of them, and when most of the sample fails judges the rest
 // without a linear program.
-func (p *problem) checkBlock(block []int32, rows []sparseRow, targets []int, run *auditRun) error {
+func (p *problem) checkBlock(ctx context.Context, block []int32, rows []sparseRow, targets []int, run *auditRun) error {
 	if !p.sample || len(targets) <= 2*sampleSize {
-		return p.checkTargets(block, rows, targets, false, run)
+		return p.checkTargets(ctx, block, rows, targets, false, run)
 	}
 	var sample, rest []int
 	for i, k := range targets {
@@ -163,10 +163,10 @@ func (p *problem) checkBlock(block []int32, rows []sparseRow, targets []int, run
 		}
 	}
 	before := len(run.failures)
-	if err := p.checkTargets(block, rows, sample, false, run); err != nil {
+	if err := p.checkTargets(ctx, block, rows, sample, false, run); err != nil {
 		return err
 	}
-	return p.checkTargets(block, rows, rest, mostFail(len(run.failures)-before, len(sample)), run)
+	return p.checkTargets(ctx, block, rows, rest, mostFail(len(run.failures)-before, len(sample)), run)
 }
 
 // sampleSize is how many cells of a block a sampling round bounds before it decides whether
@@ -182,7 +182,7 @@ func inSample(i, n int) bool { return i*sampleSize/n != (i+1)*sampleSize/n }
 func mostFail(failed, tried int) bool { return tried >= sampleSize/4 && failed*4 >= tried*3 }
 
 // checkTargets bounds the target cells of a block, without a linear program when quick.
-func (p *problem) checkTargets(block []int32, rows []sparseRow, targets []int, quick bool, run *auditRun) error {
+func (p *problem) checkTargets(ctx context.Context, block []int32, rows []sparseRow, targets []int, quick bool, run *auditRun) error {
 	var x []float64
 	if p.x0 != nil {
 		x = make([]float64, len(block))
@@ -192,7 +192,7 @@ func (p *problem) checkTargets(block []int32, rows []sparseRow, targets []int, q
 	}
 	if len(block) > presolveMin && !quick {
 		if x == nil {
-			e, err := reduce(len(block), rows)
+			e, err := reduce(ctx, len(block), rows)
 			if err != nil {
 				return fmt.Errorf("block of %d hidden cells: %w", len(block), err)
 			}
@@ -208,7 +208,7 @@ func (p *problem) checkTargets(block []int32, rows []sparseRow, targets []int, q
 			x = pt
 		}
 		var err error
-		if targets, err = p.presolve(block, rows, x, targets, run); err != nil {
+		if targets, err = p.presolve(ctx, block, rows, x, targets, run); err != nil {
 			return err
 		}
 		if len(targets) == 0 {
@@ -219,7 +219,7 @@ func (p *problem) checkTargets(block []int32, rows []sparseRow, targets []int, q
 	if quick {
 		maxLP = 0
 	}
-	ivs, err := p.bound(block, rows, x, targets, maxLP, run)
+	ivs, err := p.bound(ctx, block, rows, x, targets, maxLP, run)
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func (p *problem) judge(c int32, iv interval, run *auditRun, note string) bool {
 		need = hi - lo
 	}
 	if iv.pinned {
-		run.failures = append(run.failures, failure{c, iv.lo, iv.hi, "exactly disclosed by the relations" + note})
+		run.failures = append(run.failures, failure{cell: c, lo: iv.lo, hi: iv.hi, reason: "exactly disclosed by the relations" + note})
 		return false
 	}
 	if iv.unfinished {
@@ -253,7 +253,7 @@ func (p *problem) judge(c int32, iv interval, run *auditRun, note string) bool {
 	if iv.hi-iv.lo <= eps {
 		reason = "pinned to a single value"
 	}
-	run.failures = append(run.failures, failure{c, iv.lo, iv.hi, reason + note})
+	run.failures = append(run.failures, failure{cell: c, lo: iv.lo, hi: iv.hi, reason: reason + note})
 	return false
 }
 
@@ -264,9 +264,9 @@ func (p *problem) judge(c int32, iv interval, run *auditRun, note string) bool {
 //
 // Only the first maxLP targets (all when maxLP < 0) may take linear programs; the others get
 // what the certificate shows (a sub-interval of the true one).
-func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []int, maxLP int, run *auditRun) ([]interval, error) {
+func (p *problem) bound(ctx context.Context, set []int32, rows []sparseRow, x []float64, targets []int, maxLP int, run *auditRun) ([]interval, error) {
 	nb := len(set)
-	e, err := reduce(nb, rows)
+	e, err := reduce(ctx, nb, rows)
 	if err != nil {
 		return nil, fmt.Errorf("block of %d hidden cells: %w", nb, err)
 	}
@@ -322,6 +322,9 @@ func (p *problem) bound(set []int32, rows []sparseRow, x []float64, targets []in
 		if maxLP >= 0 && ti >= maxLP {
 			out[k] = interval{lo: a, hi: b}
 			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		run.lps += 2
 		s := lpSolver()

@@ -50,7 +50,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 	// null-space directions certify most cells without a linear program.
 	if len(block) <= globalCap {
 		rows := p.localRows(block, x)
-		e, err := reduce(len(block), rows)
+		e, err := reduce(ctx, len(block), rows)
 		if err != nil {
 			return fmt.Errorf("block of %d hidden cells: %w", len(block), err)
 		}
@@ -140,7 +140,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 			sizes = append(sizes[:len(sizes):len(sizes)], deepNeighbourhood)
 		}
 		for _, size := range sizes {
-			iv, n, err := p.nearBound(h, size, x, isTarget, resolved, run)
+			iv, n, err := p.nearBound(ctx, h, size, x, isTarget, resolved, run)
 			if err != nil {
 				return err
 			}
@@ -169,7 +169,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 // enough there, is marked resolved, whichever cell the neighbourhood was built for. It returns
 // h's interval over the neighbourhood and the neighbourhood's size (below size when it holds
 // the whole block: then the interval is exact).
-func (p *problem) nearBound(h int32, size int, x []float64, isTarget, resolved map[int32]bool, run *auditRun) (interval, int, error) {
+func (p *problem) nearBound(ctx context.Context, h int32, size int, x []float64, isTarget, resolved map[int32]bool, run *auditRun) (interval, int, error) {
 	set := p.neighbourhood(h, size)
 	rows := p.localRows(set, x)
 	xs := make([]float64, len(set))
@@ -180,7 +180,7 @@ func (p *problem) nearBound(h int32, size int, x []float64, isTarget, resolved m
 			want = append(want, k)
 		}
 	}
-	ivs, err := p.bound(set, rows, xs, want, 1, run)
+	ivs, err := p.bound(ctx, set, rows, xs, want, 1, run)
 	if err != nil {
 		return interval{}, 0, err
 	}
@@ -434,9 +434,9 @@ const presolveMin = 48
 // programs over the hidden cells nearest to each, with every other hidden cell held at the
 // feasible point x. Both give a sub-interval of the true one, so a cell found wide enough is
 // wide enough (sound); the others are returned for the exact bound over the whole block.
-func (p *problem) presolve(block []int32, rows []sparseRow, x []float64, targets []int, run *auditRun) ([]int, error) {
+func (p *problem) presolve(ctx context.Context, block []int32, rows []sparseRow, x []float64, targets []int, run *auditRun) ([]int, error) {
 	nb := len(block)
-	e, err := reduce(nb, rows)
+	e, err := reduce(ctx, nb, rows)
 	if err != nil {
 		return nil, fmt.Errorf("block of %d hidden cells: %w", nb, err)
 	}
@@ -484,7 +484,7 @@ func (p *problem) presolve(block []int32, rows []sparseRow, x []float64, targets
 			if size >= nb {
 				break
 			}
-			if _, _, err := p.nearBound(h, size, xm, isTarget, resolved, run); err != nil {
+			if _, _, err := p.nearBound(ctx, h, size, xm, isTarget, resolved, run); err != nil {
 				return nil, err
 			}
 			if resolved[h] {

@@ -1,6 +1,7 @@
 package anonymize
 
 import (
+	"context"
 	"errors"
 	"math"
 	"sort"
@@ -40,8 +41,9 @@ type echelon struct {
 }
 
 // reduce brings rows into reduced row echelon form by Gaussian elimination (Gauss–Jordan).
-// A variable is exactly determined by the rows iff its row holds nothing but its pivot.
-func reduce(nvar int, in []sparseRow) (*echelon, error) {
+// A variable is exactly determined by the rows iff its row holds nothing but its pivot. A long
+// elimination stops with ctx's error when ctx is done.
+func reduce(ctx context.Context, nvar int, in []sparseRow) (*echelon, error) {
 	e := &echelon{nvar: nvar, rowOf: make([]int32, nvar)}
 	for i := range e.rowOf {
 		e.rowOf[i] = -1
@@ -56,7 +58,12 @@ func reduce(nvar int, in []sparseRow) (*echelon, error) {
 	magn := make([]float64, nvar)
 	mark := make([]bool, nvar)
 	var touched []int32
-	for _, r := range in {
+	for ri, r := range in {
+		if ri%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		touched = touched[:0]
 		rhs, rhsMag := r.rhs, math.Max(r.mag, math.Abs(r.rhs))
 		add := func(v int32, x float64) {

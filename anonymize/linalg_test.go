@@ -1,6 +1,7 @@
 package anonymize
 
 import (
+	"context"
 	"errors"
 	"math/rand"
 	"testing"
@@ -39,7 +40,7 @@ func TestReduce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := reduce(3, tt.rows)
+			e, err := reduce(context.Background(), 3, tt.rows)
 			if tt.wantErr {
 				if !errors.Is(err, errInconsistent) {
 					t.Fatalf("reduce: got %v, want errInconsistent", err)
@@ -60,18 +61,55 @@ func TestReduce(t *testing.T) {
 	}
 }
 
+// TestReduce_Cancelled checks that a long elimination stops when its context is done (a
+// nightly run stopped by SIGTERM must not go on eliminating a large block).
+func TestReduce_Cancelled(t *testing.T) {
+	n, rows := cubeRows(t, cubeSpec{municipalities: 6, schoolsMax: 30, organisers: 2, categories: 7,
+		meanCount: 5, unknownShare: 0.02, subjects: 2})
+	if len(rows) < 2048 {
+		t.Fatalf("the cube has %d relations; the test needs more than 2048", len(rows))
+	}
+	if _, err := reduce(context.Background(), n, rows); err != nil {
+		t.Fatalf("reduce: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := reduce(ctx, n, rows); !errors.Is(err, context.Canceled) {
+		t.Errorf("reduce with a cancelled context: got %v, want context.Canceled", err)
+	}
+}
+
 func within(a, b, tol float64) bool { return a-b <= tol && b-a <= tol }
 
 // BenchmarkReduce_HierarchicalBlock eliminates the relations of a synthetic hierarchical cube
 // (school units under municipalities and organisers × genders × categories) with every cell
 // hidden: one block of about 10,000 cells, as the audit's largest blocks are.
 func BenchmarkReduce_HierarchicalBlock(b *testing.B) {
-	rng := rand.New(rand.NewSource(7))
-	c := genCube(rng, cubeSpec{municipalities: 10, schoolsMax: 59, organisers: 3, categories: 7,
+	n, rows := cubeRows(b, cubeSpec{municipalities: 10, schoolsMax: 59, organisers: 3, categories: 7,
 		meanCount: 5, unknownShare: 0.02, subjects: 1})
+	var e *echelon
+	var err error
+	for b.Loop() {
+		if e, err = reduce(context.Background(), n, rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	nnz := 0
+	for _, r := range e.rows {
+		nnz += len(r.idx)
+	}
+	b.ReportMetric(float64(n), "cells")
+	b.ReportMetric(float64(nnz), "echelon-nonzeros")
+}
+
+// cubeRows returns the number of cells of a synthetic cube and its relations as rows over
+// every cell (all hidden).
+func cubeRows(tb testing.TB, spec cubeSpec) (int, []sparseRow) {
+	tb.Helper()
+	c := genCube(rand.New(rand.NewSource(7)), spec)
 	sys, err := newSystem(len(c.cells), c.rels)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	rows := make([]sparseRow, len(sys.rels))
 	for ri, ts := range sys.rels {
@@ -80,16 +118,5 @@ func BenchmarkReduce_HierarchicalBlock(b *testing.B) {
 			rows[ri].val = append(rows[ri].val, t.coef)
 		}
 	}
-	var e *echelon
-	for b.Loop() {
-		if e, err = reduce(len(c.cells), rows); err != nil {
-			b.Fatal(err)
-		}
-	}
-	nnz := 0
-	for _, r := range e.rows {
-		nnz += len(r.idx)
-	}
-	b.ReportMetric(float64(len(c.cells)), "cells")
-	b.ReportMetric(float64(nnz), "echelon-nonzeros")
+	return len(c.cells), rows
 }

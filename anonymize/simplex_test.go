@@ -1,6 +1,7 @@
 package anonymize
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand"
@@ -117,7 +118,7 @@ func TestTableau_DegenerateThreeWayTables(t *testing.T) {
 			}
 		}
 		n = len(x)
-		e, err := reduce(n, rows)
+		e, err := reduce(context.Background(), n, rows)
 		if err != nil {
 			t.Fatalf("seed %d: reduce: %v", seed, err)
 		}
