@@ -91,8 +91,10 @@ type move1 struct {
 	signs []int8
 }
 
-// hyperAlternatives is how many one-dimensional moves per dimension the product search tries.
-const hyperAlternatives = 4
+// hyperAlternatives is how many one-dimensional moves per dimension the product search tries:
+// enough for every category of a grade distribution (fewer left the category whose area totals
+// were already hidden out of the search, and each repair hid another's).
+const hyperAlternatives = 8
 
 // moves lists up to hyperAlternatives one-dimensional moves of cell c along dimension dim that
 // balance every relation along dim through the cells they touch.

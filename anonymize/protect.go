@@ -266,7 +266,7 @@ func (pr *protector) run(ctx context.Context) error {
 			continue
 		}
 		sort.Slice(rep.failures, func(a, b int) bool { return rep.failures[a].cell < rep.failures[b].cell })
-		fixed := 0
+		fixed, freed := 0, 0
 		touched := make(map[int32]bool)
 		pr.blockCache = make(map[int32][]int32)
 		for i, f := range rep.failures {
@@ -285,10 +285,30 @@ func (pr *protector) run(ctx context.Context) error {
 			if done {
 				continue
 			}
-			// First a cycle through the failing cell that may pass through shown cells:
+			// A coded cell whose band spans the protection width or more loses its band
+			// before any other cell is hidden for it: reaching either end of a wide band
+			// takes moves as large as the band, through the largest figures above it (a
+			// zero's band, through every area total of another category), where its
+			// hidden count only needs the protection width.
+			if pr.status[f.cell] == Coded && pr.prob.hi[f.cell]-pr.prob.lo[f.cell] >= pr.pol.ProtectionWidth {
+				pr.hide(f.cell)
+				fixed++
+				for _, ri := range pr.sys.cellRel[f.cell] {
+					touched[ri] = true
+				}
+				continue
+			}
+			// Else a cycle through the failing cell that may pass through shown cells:
 			// hiding them gives the cell the freedom it lacks, and the cycle's cells
 			// protect each other.
-			if _, extra := pr.prob.certifyByCycles(pr.prob.cyc, f.cell, allow, cost); len(extra) > 0 {
+			ok, extra := pr.prob.certifyByCycles(pr.prob.cyc, f.cell, allow, cost)
+			if ok && len(extra) == 0 {
+				// What this round hid already freed it: a cycle through hidden cells
+				// shows it wide enough, and the next round's check finds that cycle.
+				freed++
+				continue
+			}
+			if len(extra) > 0 {
 				for _, e := range extra {
 					pr.hide(e)
 					for _, ri := range pr.sys.cellRel[e] {
@@ -317,6 +337,9 @@ func (pr *protector) run(ctx context.Context) error {
 			}
 		}
 		pr.blockCache = nil
+		if fixed == 0 && freed > 0 {
+			continue
+		}
 		if fixed == 0 && !pr.prob.deep {
 			// Nothing left to hide around them: look again over larger neighbourhoods, which
 			// the audit only proves cells wide enough within.
