@@ -285,20 +285,7 @@ func (pr *protector) run(ctx context.Context) error {
 			if done {
 				continue
 			}
-			// A coded cell whose band spans the protection width or more loses its band
-			// before any other cell is hidden for it: reaching either end of a wide band
-			// takes moves as large as the band, through the largest figures above it (a
-			// zero's band, through every area total of another category), where its
-			// hidden count only needs the protection width.
-			if pr.status[f.cell] == Coded && pr.prob.hi[f.cell]-pr.prob.lo[f.cell] >= pr.pol.ProtectionWidth {
-				pr.hide(f.cell)
-				fixed++
-				for _, ri := range pr.sys.cellRel[f.cell] {
-					touched[ri] = true
-				}
-				continue
-			}
-			// Else a cycle through the failing cell that may pass through shown cells:
+			// First a cycle through the failing cell that may pass through shown cells:
 			// hiding them gives the cell the freedom it lacks, and the cycle's cells
 			// protect each other.
 			ok, extra := pr.prob.certifyByCycles(pr.prob.cyc, f.cell, allow, cost)
