@@ -94,8 +94,8 @@ func (p *problem) certifyByCycles(s *spread, c int32, allow func(int32) bool, co
 		if z == nil {
 			continue
 		}
-		for cell, sign := range z {
-			v := s.x(cell) + at[0]*float64(sign)
+		for _, cell := range sortedCells(z) {
+			v := s.x(cell) + at[0]*float64(z[cell])
 			s.record(cell, v)
 			if !p.hidden[cell] || v < p.lo[cell]-1e-9 || v > p.hi[cell]+1e-9 {
 				extra = append(extra, cell) // a shown cell to hide, or a band to withdraw

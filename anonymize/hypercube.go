@@ -2,6 +2,7 @@ package anonymize
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -9,8 +10,8 @@ import (
 // every relation runs along one dimension (its cells differ in that coordinate only), a move
 // z = u₁ ⊗ u₂ ⊗ … ⊗ u_d, where each u_k balances the relations along dimension k (two
 // categories +1/−1, or a category and its total +1/+1; a school unit and a sibling under the
-// same organiser and municipality, or the school unit and every area above it), balances every
-// relation. This is the figure τ-Argus's hypercube method protects by; searching the product
+// same organiser and municipality, a school unit and a sibling under another organiser with
+// both organisers, or the school unit and every area above it), balances every relation. This is the figure τ-Argus's hypercube method protects by; searching the product
 // of a few one-dimensional moves per dimension finds it where a depth-first search through the
 // whole table loses its way.
 
@@ -96,6 +97,10 @@ type move1 struct {
 // were already hidden out of the search, and each repair hid another's).
 const hyperAlternatives = 8
 
+// siblingAlternatives is how many more one-dimensional moves per dimension close a relation
+// by a sibling instead of its total.
+const siblingAlternatives = 4
+
 // moves lists up to hyperAlternatives one-dimensional moves of cell c along dimension dim that
 // balance every relation along dim through the cells they touch.
 func (h *hypercubes) moves(p *problem, c int32, dim int, usable func(int32) bool, prefer func(int32, int8) float64) []move1 {
@@ -125,31 +130,63 @@ func (h *hypercubes) moves(p *problem, c int32, dim int, usable func(int32) bool
 		}
 	}
 	sort.Slice(first, func(i, j int) bool { return first[i].score > first[j].score })
+	// Besides the moves that close each relation by its total (up to the top of a hierarchy),
+	// up to siblingAlternatives that close the first by a sibling: under two hierarchies
+	// (organiser and municipality) they leave the areas above both alone.
+	var tries, siblings []*building
 	for _, f := range first {
-		if len(out) == hyperAlternatives {
+		if len(tries) == hyperAlternatives {
 			break
 		}
-		z := map[int32]int8{c: 1, f.cell: f.sign}
-		if !h.close1(p, z, dim, 64, usable) {
+		if len(siblings) < siblingAlternatives {
+			bs := newBuilding(c, f.cell, f.sign)
+			if h.closeSibling(p, bs, dim, usable, prefer) && h.close1(p, bs, dim, 64, usable) {
+				siblings = append(siblings, bs)
+			}
+		}
+		b := newBuilding(c, f.cell, f.sign)
+		if !h.close1(p, b, dim, 64, usable) {
 			continue
 		}
+		tries = append(tries, b)
+	}
+	for _, b := range append(tries, siblings...) {
 		m := move1{}
-		for cell, s := range z {
+		for _, cell := range b.order {
 			m.vals = append(m.vals, h.coords[cell][dim])
-			m.signs = append(m.signs, s)
+			m.signs = append(m.signs, b.z[cell])
 		}
 		out = append(out, m)
 	}
 	return out
 }
 
-// close1 balances the relations along dim that z's cells are in by adding cells of the same
+// building is a one-dimensional move being built: the signs of its cells, and the cells in
+// the order they joined it, in which their relations are balanced (alike in every run: Go
+// randomises the order of a map).
+type building struct {
+	z     map[int32]int8
+	order []int32
+}
+
+// newBuilding starts a move of c up and of f by sign.
+func newBuilding(c, f int32, sign int8) *building {
+	return &building{z: map[int32]int8{c: 1, f: sign}, order: []int32{c, f}}
+}
+
+func (b *building) add(c int32, sign int8) {
+	b.z[c] = sign
+	b.order = append(b.order, c)
+}
+
+// close1 balances the relations along dim that b's cells are in by adding cells of the same
 // fibre (depth first, the first candidate that closes most), within limit cells.
-func (h *hypercubes) close1(p *problem, z map[int32]int8, dim int, limit int, usable func(int32) bool) bool {
+func (h *hypercubes) close1(p *problem, b *building, dim int, limit int, usable func(int32) bool) bool {
+	z := b.z
 	for len(z) <= limit {
 		var open int32 = -1
 		var need float64
-		for cell := range z {
+		for _, cell := range b.order {
 			for _, ri := range p.sys.cellRel[cell] {
 				if int(h.relDim[ri]) != dim {
 					continue
@@ -191,9 +228,82 @@ func (h *hypercubes) close1(p *problem, z map[int32]int8, dim int, limit int, us
 		if best < 0 {
 			return false
 		}
-		z[best] = bestSign
+		b.add(best, bestSign)
 	}
 	return false
+}
+
+// closeSibling balances the first relation along dim that z leaves open, when its total is
+// not moved, by a sibling part (the best by prefer) that shares no other relation along dim
+// with z's cells: a move between two school units under different organisers moves both
+// organisers and leaves the municipality above them alone. It reports whether it found one.
+func (h *hypercubes) closeSibling(p *problem, b *building, dim int, usable func(int32) bool, prefer func(int32, int8) float64) bool {
+	z := b.z
+	for _, cell := range b.order {
+		for _, ri := range p.sys.cellRel[cell] {
+			if int(h.relDim[ri]) != dim {
+				continue
+			}
+			sum := 0.0
+			for _, t := range p.sys.rels[ri] {
+				sum += t.coef * float64(z[t.cell])
+			}
+			if math.Abs(sum) < 1e-9 {
+				continue
+			}
+			rs := p.sys.rels[ri]
+			for _, t := range rs {
+				if _, in := z[t.cell]; in && t.coef > 0 {
+					return false // the total moves: nothing to leave alone
+				}
+			}
+			linked := map[int32]bool{}
+			for zc := range z {
+				for _, rj := range p.sys.cellRel[zc] {
+					if rj == ri || int(h.relDim[rj]) != dim {
+						continue
+					}
+					for _, t := range p.sys.rels[rj] {
+						linked[t.cell] = true
+					}
+				}
+			}
+			best, bestSign, bestScore := int32(-1), int8(0), math.Inf(-1)
+			for _, t := range rs {
+				if _, in := z[t.cell]; in || t.coef > 0 || linked[t.cell] || !usable(t.cell) {
+					continue
+				}
+				f := -sum / t.coef
+				if math.Abs(math.Abs(f)-1) > 1e-9 {
+					continue
+				}
+				s := int8(1)
+				if f < 0 {
+					s = -1
+				}
+				if sc := prefer(t.cell, s); sc > bestScore {
+					best, bestSign, bestScore = t.cell, s, sc
+				}
+			}
+			if best < 0 {
+				return false
+			}
+			b.add(best, bestSign)
+			return true
+		}
+	}
+	return false
+}
+
+// sortedCells returns the cells of a move in ascending order: whatever is chosen by walking a
+// move is chosen alike in every run (Go randomises the order of a map).
+func sortedCells(z map[int32]int8) []int32 {
+	cells := make([]int32, 0, len(z))
+	for cell := range z {
+		cells = append(cells, cell)
+	}
+	slices.Sort(cells)
+	return cells
 }
 
 func coefIn(ts []term, c int32) float64 {

@@ -90,3 +90,86 @@ func TestHypercubes_find(t *testing.T) {
 		})
 	}
 }
+
+// TestHypercubes_findTwoHierarchies checks that a move of an organiser's cell can stay below
+// the municipality: school units s1 (organiser O1) and s2 (organiser O2) in one municipality
+// M, and the nation N = M. Moving O1 needs s1; s1's municipality is balanced either by M (and
+// N) or by the sibling s2 and its organiser O2, which is cheaper here.
+func TestHypercubes_findTwoHierarchies(t *testing.T) {
+	const (
+		aN = iota
+		aM
+		aO1
+		aO2
+		aS1
+		aS2
+		nArea
+	)
+	inner := map[int][2]float64{aS1: {3, 9}, aS2: {6, 8}}
+	count := func(a, c int) float64 {
+		var v [2]float64
+		switch a {
+		case aS1, aS2:
+			v = inner[a]
+		case aO1:
+			v = inner[aS1]
+		case aO2:
+			v = inner[aS2]
+		default:
+			v = [2]float64{inner[aS1][0] + inner[aS2][0], inner[aS1][1] + inner[aS2][1]}
+		}
+		if c == 2 {
+			return v[0] + v[1]
+		}
+		return v[c]
+	}
+	idx := func(a, c int) int { return a*3 + c }
+	var cells []Cell
+	for a := range nArea {
+		for c := range 3 {
+			cells = append(cells, Cell{Key: "x", Count: count(a, c), Group: 20, Coords: []int32{int32(a), int32(c)}})
+		}
+	}
+	var rels []Relation
+	for a := range nArea {
+		rels = append(rels, Relation{Total: idx(a, 2), Parts: []int{idx(a, 0), idx(a, 1)}})
+	}
+	for c := range 3 {
+		rels = append(rels,
+			Relation{Total: idx(aN, c), Parts: []int{idx(aM, c)}},
+			Relation{Total: idx(aM, c), Parts: []int{idx(aS1, c), idx(aS2, c)}},
+			Relation{Total: idx(aO1, c), Parts: []int{idx(aS1, c)}},
+			Relation{Total: idx(aO2, c), Parts: []int{idx(aS2, c)}})
+	}
+	sys, err := newSystem(len(cells), rels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &problem{sys: sys, hidden: make([]bool, len(cells)), lo: make([]float64, len(cells)),
+		hi: make([]float64, len(cells)), value: make([]float64, len(cells)), coded: make([]bool, len(cells))}
+	for i := range cells {
+		p.value[i] = cells[i].Count
+		p.hi[i] = cells[i].Count + 1e9
+	}
+	failing := int32(idx(aO1, 0))
+	p.hidden[failing] = true
+	h := newHypercubes(len(cells), func(i int) []int32 { return cells[i].Coords }, sys)
+	x := func(c int32) float64 { return cells[c].Count }
+	got := h.find(p, x, failing, 2, 1, func(int32) bool { return true })
+	if got == nil {
+		t.Fatal("find = nil, want a hypercube")
+	}
+	if !balanced(p, got) {
+		t.Errorf("find = %v does not balance the relations", got)
+	}
+	for c := range 3 {
+		for _, a := range []int{aN, aM} {
+			if s := got[int32(idx(a, c))]; s != 0 {
+				t.Errorf("the hypercube moves area %d, category %d (%+d); want it below the municipality (got %v)", a, c, s, got)
+			}
+		}
+	}
+	if got[int32(idx(aS2, 0))] != -1 || got[int32(idx(aO2, 0))] != -1 {
+		t.Errorf("find = %v, want s2 and O2 to move down in category 0", got)
+	}
+}

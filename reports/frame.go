@@ -309,3 +309,13 @@ func StatisticOfKey(key string) string {
 	stat, _, _ := strings.Cut(key, "|")
 	return stat
 }
+
+// AreaLevelOfKey returns the area level (nation, municipality, organiser, school_unit) of a
+// cell key of a Cube's cells, or "" when the key has none.
+func AreaLevelOfKey(key string) string {
+	f := strings.SplitN(key, "|", 4)
+	if len(f) < 4 {
+		return ""
+	}
+	return f[2]
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -17,15 +18,28 @@ import (
 // (reports.Build over etl/synth) and reports the time and the information loss.
 func BenchmarkProtect_RealSmall(b *testing.B) {
 	if os.Getenv("SKOLSTAT_BENCH_REAL") == "" {
-		b.Skip("set SKOLSTAT_BENCH_REAL=1: protecting the real small cube does not yet finish in reasonable time")
+		b.Skip("set SKOLSTAT_BENCH_REAL=1: protecting the real small cube takes minutes")
 	}
+	benchmarkProtectReal(b, "small")
+}
+
+// BenchmarkProtect_RealMunicipality protects and audits the real cube of the synthetic
+// municipality profile, the yardstick (under 60 seconds is the goal).
+func BenchmarkProtect_RealMunicipality(b *testing.B) {
+	if os.Getenv("SKOLSTAT_BENCH_MUNICIPALITY") == "" {
+		b.Skip("set SKOLSTAT_BENCH_MUNICIPALITY=1: protecting the real municipality cube takes about half an hour")
+	}
+	benchmarkProtectReal(b, "municipality")
+}
+
+func benchmarkProtectReal(b *testing.B, profile string) {
 	ctx := context.Background()
 	db, err := duck.Open(ctx, filepath.Join(b.TempDir(), "warehouse.duckdb"), duck.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	g, err := synth.New(synth.Options{Profile: "small", Seed: 1})
+	g, err := synth.New(synth.Options{Profile: profile, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,4 +81,52 @@ func BenchmarkProtect_RealSmall(b *testing.B) {
 	b.ReportMetric(st.HiddenPopulation/st.Population, "hidden-population-share")
 	b.ReportMetric(float64(st.Rounds), "rounds")
 	b.ReportMetric(float64(rep.LPs), "audit-lps")
+	logLoss(b, cube.Cells, res)
+}
+
+// logLoss logs the information loss per statistic and area level: the share of published
+// cells hidden by secondary suppression, of all hidden, and of the population in hidden cells.
+func logLoss(b *testing.B, cells []anonymize.Cell, res *anonymize.Result) {
+	b.Helper()
+	type loss struct {
+		cells, secondary, hidden int
+		pop, hiddenPop           float64
+	}
+	by := map[string]*loss{}
+	for i, c := range cells {
+		if c.Internal {
+			continue
+		}
+		k := reports.StatisticOfKey(c.Key) + " " + reports.AreaLevelOfKey(c.Key)
+		l := by[k]
+		if l == nil {
+			l = &loss{}
+			by[k] = l
+		}
+		st := res.Outcome(i).Status()
+		l.cells++
+		l.pop += c.Count
+		if st == anonymize.SuppressedSecondary {
+			l.secondary++
+		}
+		if st.Hidden() {
+			l.hidden++
+			l.hiddenPop += c.Count
+		}
+	}
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b.Logf("%-40s %8s %10s %8s %11s", "statistic area_level", "cells", "secondary", "hidden", "hidden pop")
+	for _, k := range keys {
+		l := by[k]
+		hp := 0.0
+		if l.pop > 0 {
+			hp = l.hiddenPop / l.pop
+		}
+		b.Logf("%-40s %8d %9.1f%% %7.1f%% %10.1f%%", k, l.cells,
+			100*float64(l.secondary)/float64(l.cells), 100*float64(l.hidden)/float64(l.cells), 100*hp)
+	}
 }
