@@ -11,9 +11,10 @@ import (
 // z = u₁ ⊗ u₂ ⊗ … ⊗ u_d, where each u_k balances the relations along dimension k (two
 // categories +1/−1, or a category and its total +1/+1; a school unit and a sibling under the
 // same organiser and municipality, a school unit and a sibling under another organiser with
-// both organisers, or the school unit and every area above it), balances every relation. This is the figure τ-Argus's hypercube method protects by; searching the product
-// of a few one-dimensional moves per dimension finds it where a depth-first search through the
-// whole table loses its way.
+// both organisers, or the school unit and every area above it), balances every relation. This
+// is the figure τ-Argus's hypercube method protects by; searching the product of a few
+// one-dimensional moves per dimension finds it where a depth-first search through the whole
+// table loses its way.
 
 // maxDims is the largest number of coordinates a cell may carry.
 const maxDims = 8
@@ -101,8 +102,8 @@ const hyperAlternatives = 8
 // by a sibling instead of its total.
 const siblingAlternatives = 4
 
-// moves lists up to hyperAlternatives one-dimensional moves of cell c along dimension dim that
-// balance every relation along dim through the cells they touch.
+// moves lists up to hyperAlternatives + siblingAlternatives one-dimensional moves of cell c
+// along dimension dim that balance every relation along dim through the cells they touch.
 func (h *hypercubes) moves(p *problem, c int32, dim int, usable func(int32) bool, prefer func(int32, int8) float64) []move1 {
 	var out []move1
 	seen := map[int32]bool{}
@@ -174,6 +175,7 @@ func newBuilding(c, f int32, sign int8) *building {
 	return &building{z: map[int32]int8{c: 1, f: sign}, order: []int32{c, f}}
 }
 
+// add moves cell c by sign as the last cell to join.
 func (b *building) add(c int32, sign int8) {
 	b.z[c] = sign
 	b.order = append(b.order, c)
@@ -233,9 +235,9 @@ func (h *hypercubes) close1(p *problem, b *building, dim int, limit int, usable 
 	return false
 }
 
-// closeSibling balances the first relation along dim that z leaves open, when its total is
+// closeSibling balances the first relation along dim that b leaves open, when its total is
 // not moved, by a sibling part (the best by prefer) that shares no other relation along dim
-// with z's cells: a move between two school units under different organisers moves both
+// with b's cells: a move between two school units under different organisers moves both
 // organisers and leaves the municipality above them alone. It reports whether it found one.
 func (h *hypercubes) closeSibling(p *problem, b *building, dim int, usable func(int32) bool, prefer func(int32, int8) float64) bool {
 	z := b.z
