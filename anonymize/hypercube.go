@@ -186,26 +186,7 @@ func (b *building) add(c int32, sign int8) {
 func (h *hypercubes) close1(p *problem, b *building, dim int, limit int, usable func(int32) bool) bool {
 	z := b.z
 	for len(z) <= limit {
-		var open int32 = -1
-		var need float64
-		for _, cell := range b.order {
-			for _, ri := range p.sys.cellRel[cell] {
-				if int(h.relDim[ri]) != dim {
-					continue
-				}
-				sum := 0.0
-				for _, t := range p.sys.rels[ri] {
-					sum += t.coef * float64(z[t.cell])
-				}
-				if math.Abs(sum) > 1e-9 {
-					open, need = ri, -sum
-					break
-				}
-			}
-			if open >= 0 {
-				break
-			}
-		}
+		open, sum := h.openRelation(p, b, dim)
 		if open < 0 {
 			return true
 		}
@@ -215,13 +196,9 @@ func (h *hypercubes) close1(p *problem, b *building, dim int, limit int, usable 
 			if _, in := z[t.cell]; in || !usable(t.cell) {
 				continue
 			}
-			f := need / t.coef
-			if math.Abs(math.Abs(f)-1) > 1e-9 {
+			s, ok := closingSign(sum, t.coef)
+			if !ok {
 				continue
-			}
-			s := int8(1)
-			if f < 0 {
-				s = -1
 			}
 			if best < 0 || t.coef > 0 {
 				best, bestSign = t.cell, s
@@ -241,6 +218,50 @@ func (h *hypercubes) close1(p *problem, b *building, dim int, limit int, usable 
 // organisers and leaves the municipality above them alone. It reports whether it found one.
 func (h *hypercubes) closeSibling(p *problem, b *building, dim int, usable func(int32) bool, prefer func(int32, int8) float64) bool {
 	z := b.z
+	ri, sum := h.openRelation(p, b, dim)
+	if ri < 0 {
+		return false
+	}
+	rs := p.sys.rels[ri]
+	for _, t := range rs {
+		if _, in := z[t.cell]; in && t.coef > 0 {
+			return false // the total moves: nothing to leave alone
+		}
+	}
+	linked := map[int32]bool{}
+	for zc := range z {
+		for _, rj := range p.sys.cellRel[zc] {
+			if rj == ri || int(h.relDim[rj]) != dim {
+				continue
+			}
+			for _, t := range p.sys.rels[rj] {
+				linked[t.cell] = true
+			}
+		}
+	}
+	best, bestSign, bestScore := int32(-1), int8(0), math.Inf(-1)
+	for _, t := range rs {
+		if _, in := z[t.cell]; in || t.coef > 0 || linked[t.cell] || !usable(t.cell) {
+			continue
+		}
+		s, ok := closingSign(sum, t.coef)
+		if !ok {
+			continue
+		}
+		if sc := prefer(t.cell, s); sc > bestScore {
+			best, bestSign, bestScore = t.cell, s, sc
+		}
+	}
+	if best < 0 {
+		return false
+	}
+	b.add(best, bestSign)
+	return true
+}
+
+// openRelation returns the first relation along dim (in the order b's cells joined) that b
+// leaves unbalanced, and its imbalance Σ coef·move, or −1.
+func (h *hypercubes) openRelation(p *problem, b *building, dim int) (int32, float64) {
 	for _, cell := range b.order {
 		for _, ri := range p.sys.cellRel[cell] {
 			if int(h.relDim[ri]) != dim {
@@ -248,53 +269,27 @@ func (h *hypercubes) closeSibling(p *problem, b *building, dim int, usable func(
 			}
 			sum := 0.0
 			for _, t := range p.sys.rels[ri] {
-				sum += t.coef * float64(z[t.cell])
+				sum += t.coef * float64(b.z[t.cell])
 			}
-			if math.Abs(sum) < 1e-9 {
-				continue
+			if math.Abs(sum) > 1e-9 {
+				return ri, sum
 			}
-			rs := p.sys.rels[ri]
-			for _, t := range rs {
-				if _, in := z[t.cell]; in && t.coef > 0 {
-					return false // the total moves: nothing to leave alone
-				}
-			}
-			linked := map[int32]bool{}
-			for zc := range z {
-				for _, rj := range p.sys.cellRel[zc] {
-					if rj == ri || int(h.relDim[rj]) != dim {
-						continue
-					}
-					for _, t := range p.sys.rels[rj] {
-						linked[t.cell] = true
-					}
-				}
-			}
-			best, bestSign, bestScore := int32(-1), int8(0), math.Inf(-1)
-			for _, t := range rs {
-				if _, in := z[t.cell]; in || t.coef > 0 || linked[t.cell] || !usable(t.cell) {
-					continue
-				}
-				f := -sum / t.coef
-				if math.Abs(math.Abs(f)-1) > 1e-9 {
-					continue
-				}
-				s := int8(1)
-				if f < 0 {
-					s = -1
-				}
-				if sc := prefer(t.cell, s); sc > bestScore {
-					best, bestSign, bestScore = t.cell, s, sc
-				}
-			}
-			if best < 0 {
-				return false
-			}
-			b.add(best, bestSign)
-			return true
 		}
 	}
-	return false
+	return -1, 0
+}
+
+// closingSign returns the move (±1) of a cell with coefficient coef that cancels an imbalance
+// sum of a relation, and false when no unit move does.
+func closingSign(sum, coef float64) (int8, bool) {
+	f := -sum / coef
+	if math.Abs(math.Abs(f)-1) > 1e-9 {
+		return 0, false
+	}
+	if f < 0 {
+		return -1, true
+	}
+	return 1, true
 }
 
 // sortedCells returns the cells of a move in ascending order: whatever is chosen by walking a
