@@ -136,7 +136,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 		var last interval
 		ok := false
 		sizes := neighbourhoods
-		if p.deep {
+		if p.deep || p.wide {
 			sizes = append(sizes[:len(sizes):len(sizes)], deepNeighbourhood)
 		}
 		for _, size := range sizes {

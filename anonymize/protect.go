@@ -238,6 +238,7 @@ func (pr *protector) run(ctx context.Context) error {
 		// The first round checks every hidden cell; in a large table most of them fail, and
 		// the linear programs that would prove it are most of its time: it samples.
 		pr.prob.sample = pr.rounds == 1
+		pr.prob.wide = pr.rounds > 1
 		rep, err := pr.prob.check(ctx, targets)
 		if err != nil {
 			return fmt.Errorf("protect: %w", err)
