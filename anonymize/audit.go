@@ -254,7 +254,7 @@ func (p *problem) judge(c int32, iv interval, run *auditRun, note string) bool {
 	}
 	reason := fmt.Sprintf("interval narrower than %s", FormatNumber(need, 2))
 	if p.coded[c] {
-		reason = "excludes a value the published band allows"
+		reason = "rules out its band's inner limit or spans less than the protection width"
 	}
 	if iv.hi-iv.lo <= eps {
 		reason = "pinned to a single value"
@@ -371,21 +371,38 @@ func (p *problem) bound(ctx context.Context, set []int32, rows []sparseRow, x []
 // passes reports whether an attacker's interval [a, b] for cell c (local k) is wide enough.
 func (p *problem) passes(c int32, k int, a, b float64, lo, hi []float64, need float64) bool {
 	if p.coded[c] {
-		return codedPasses(a, b, lo[k], hi[k])
+		return codedPasses(a, b, lo[k], hi[k], p.width)
 	}
 	return b-a >= need-1e-9
 }
 
 // codedPasses reports whether an attacker's interval [a, b] for a coded count with the band
-// [lo, hi] (in counts) leaves the band whole: counts are whole, so the attacker must not
-// exclude any whole value the band allows. A band whose counts are not published (hi is +Inf:
-// the published form leaves a coded count unbounded where its denominator is hidden) only
-// requires that the count is not pinned to one whole value; Protect checks the band itself.
-func codedPasses(a, b, lo, hi float64) bool {
+// [lo, hi] (in counts) protects what the band hides. A band hides how close the share is to
+// the homogeneous end (0 % under "≤5 %", 100 % under "≥95 %"): the attacker must not rule
+// out the band's inner limit (the largest whole count a low band allows, the smallest a high
+// band allows), or he would know the group more homogeneous than the band says; and, like
+// any hidden count, the count must span the protection width in whole values (or the whole
+// band, when it is narrower). Learning that a count lies away from the homogeneous end tells
+// nothing the band hides. A band whose counts are not published (hi is +Inf: the published
+// form leaves a coded count unbounded where its denominator is hidden) only requires that the
+// count is not pinned to one whole value; Protect checks the band itself.
+func codedPasses(a, b, lo, hi, width float64) bool {
+	first, last := math.Ceil(a-1e-6), math.Floor(b+1e-6)
 	if math.IsInf(hi, 1) {
-		return math.Floor(b+1e-6)-math.Ceil(a-1e-6) >= 1
+		return last-first >= 1
 	}
-	return math.Ceil(a-1e-6) <= math.Ceil(lo-1e-6) && math.Floor(b+1e-6) >= math.Floor(hi+1e-6)
+	low, high := math.Ceil(lo-1e-6), math.Floor(hi+1e-6)
+	inner := last >= high // a low band ("≤"), which starts at 0
+	if lo > 0 {
+		inner = first <= low // a high band ("≥"), which ends at the group
+	}
+	return inner && last-first >= codedSpan(lo, hi, width)
+}
+
+// codedSpan is how many whole values a coded count's interval must span: the protection
+// width, or the band's, when that is narrower.
+func codedSpan(lo, hi, width float64) float64 {
+	return math.Min(math.Ceil(width-1e-9), math.Floor(hi+1e-6)-math.Ceil(lo-1e-6))
 }
 
 // certify returns an interval of values cell k provably takes: feasible points x + t·z along

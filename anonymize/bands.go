@@ -43,8 +43,8 @@ func (pr *protector) relationRange(c, ri, as int32) (float64, float64) {
 }
 
 // cappingBand returns a coded cell whose band, withdrawn, lets hidden cell c reach what it
-// needs (the protection width, or its own band whole) in a relation that taken alone does not
-// let it, or -1 when no band caps c. It prefers the smallest count whose band does it alone,
+// needs (the protection width, or its own band's inner limit) in a relation that taken alone
+// does not let it, or -1 when no band caps c. It prefers the smallest count whose band does it alone,
 // then the band whose withdrawal widens c the most.
 func (pr *protector) cappingBand(c int32) int32 {
 	p := pr.prob
@@ -53,7 +53,7 @@ func (pr *protector) cappingBand(c int32) int32 {
 	}
 	wide := func(a, b float64) bool {
 		if p.coded[c] {
-			return codedPasses(a, b, p.lo[c], p.hi[c])
+			return codedPasses(a, b, p.lo[c], p.hi[c], p.width)
 		}
 		return b-a >= pr.pol.ProtectionWidth-1e-9
 	}

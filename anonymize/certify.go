@@ -6,19 +6,27 @@ import (
 )
 
 // attempts lists the moves (step, sign) that protect hidden cell c at value x: a coded cell
-// must reach each end of its band; another cell must span the protection width, moved up by
-// it, down by it, or half each way.
+// must reach its band's inner limit and span codedSpan whole values; another cell must span
+// the protection width, moved up by it, down by it, or half each way.
 func (p *problem) attempts(c int32, x float64) [][2]float64 {
 	if p.coded[c] && math.IsInf(p.hi[c], 1) {
 		return [][2]float64{{1, 1}, {1, -1}}
 	}
 	if p.coded[c] {
-		var out [][2]float64
-		if up := math.Floor(p.hi[c]+1e-6) - x; up > 1e-6 {
-			out = append(out, [2]float64{up, 1})
+		low, high := math.Ceil(p.lo[c]-1e-6), math.Floor(p.hi[c]+1e-6)
+		span := codedSpan(p.lo[c], p.hi[c], p.width)
+		// A low band's inner limit is its top: move up to it, and down for the rest of the
+		// span; a high band's the other way round.
+		toInner, inner, rest := high-x, int8(1), int8(-1)
+		if p.lo[c] > 0 {
+			toInner, inner, rest = x-low, -1, 1
 		}
-		if down := x - math.Ceil(p.lo[c]-1e-6); down > 1e-6 {
-			out = append(out, [2]float64{down, -1})
+		var out [][2]float64
+		if toInner > 1e-6 {
+			out = append(out, [2]float64{toInner, float64(inner)})
+		}
+		if more := span - math.Max(toInner, 0); more > 1e-6 {
+			out = append(out, [2]float64{more, float64(rest)})
 		}
 		return out
 	}
@@ -62,7 +70,7 @@ func (s *spread) rng(c int32) (float64, float64) {
 func (p *problem) covered(s *spread, c int32) bool {
 	lo, hi := s.rng(c)
 	if p.coded[c] {
-		return codedPasses(lo, hi, p.lo[c], p.hi[c])
+		return codedPasses(lo, hi, p.lo[c], p.hi[c], p.width)
 	}
 	return hi-lo >= p.width-1e-9
 }

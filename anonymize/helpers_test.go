@@ -23,6 +23,7 @@ type cube struct {
 type cubeSpec struct {
 	municipalities, schoolsMax, organisers, categories int
 	meanCount                                          float64 // mean of an inner cell
+	meanFirst                                          float64 // mean of category 1's inner cells (meanCount if 0)
 	unknownShare                                       float64 // chance of a pupil of unknown gender per inner cell
 	subjects                                           int     // independent copies (1 if 0)
 	coords                                             bool    // cells carry coordinates (hypercube search)
@@ -73,6 +74,8 @@ func genCube(rng *rand.Rand, s cubeSpec) *cube {
 						if rng.Float64() < s.unknownShare {
 							v = float64(1 + rng.Intn(2))
 						}
+					} else if cat == 1 && s.meanFirst > 0 {
+						v = math.Floor(rng.ExpFloat64() * s.meanFirst)
 					} else {
 						v = math.Floor(rng.ExpFloat64() * s.meanCount)
 					}

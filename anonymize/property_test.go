@@ -40,13 +40,27 @@ func TestProtect_RandomCubes(t *testing.T) {
 // hidden cell over the whole table, on small random tables.
 func TestAudit_AgreesWithBruteForce(t *testing.T) {
 	pol := DefaultPolicy()
-	for seed := int64(100); seed < 112; seed++ {
+	for seed := int64(100); seed < 118; seed++ {
 		rng := rand.New(rand.NewSource(seed))
-		c := genCube(rng, cubeSpec{municipalities: 1 + rng.Intn(2), schoolsMax: 3, organisers: rng.Intn(2),
-			categories: 2, meanCount: 1 + rng.Float64()*5, unknownShare: 0.2})
-		// An unprotected pattern (primary and coding only) so that failures occur too.
+		spec := cubeSpec{municipalities: 1 + rng.Intn(2), schoolsMax: 3, organisers: rng.Intn(2),
+			categories: 2, meanCount: 1 + rng.Float64()*5, unknownShare: 0.2}
+		if seed >= 112 {
+			// Skewed distributions: one category holds nearly every pupil, the others a few
+			// each, so that large groups carry wide bands at both ends.
+			spec.categories, spec.meanFirst, spec.meanCount = 3, 20+rng.Float64()*60, 1.5
+		}
+		c := genCube(rng, spec)
+		// An unprotected pattern (primary and coding only) so that failures occur too; the
+		// skewed cubes protected, so that bands are reached from one side only.
 		pr := newProtector(c.cells, mustSystem(t, c), pol, nil)
 		pub := pr.result().Public(c.cells)
+		if seed >= 112 {
+			res, err := Protect(c.cells, c.rels, pol, nil)
+			if err != nil {
+				t.Fatalf("seed %d: Protect: %v", seed, err)
+			}
+			pub = res.Public(c.cells)
+		}
 		rep, err := Audit(context.Background(), pub, c.rels, pol)
 		if err != nil {
 			t.Fatalf("seed %d: Audit: %v", seed, err)
@@ -60,8 +74,15 @@ func TestAudit_AgreesWithBruteForce(t *testing.T) {
 			width := iv[1] - iv[0]
 			want := width < pol.ProtectionWidth-1e-6
 			if pub[i].Coded {
-				// A whole value the band allows is excluded.
-				want = math.Ceil(iv[0]-1e-6) > math.Ceil(pub[i].Lo-1e-6) || math.Floor(iv[1]+1e-6) < math.Floor(pub[i].Hi+1e-6)
+				// The band's inner limit (a low band's top, a high band's bottom) is ruled out,
+				// or the count spans fewer whole values than the width (or the whole band).
+				first, last := math.Ceil(iv[0]-1e-6), math.Floor(iv[1]+1e-6)
+				low, high := math.Ceil(pub[i].Lo-1e-6), math.Floor(pub[i].Hi+1e-6)
+				ruledOut := last < high
+				if pub[i].Lo > 0 {
+					ruledOut = first > low
+				}
+				want = ruledOut || last-first < math.Min(math.Ceil(pol.ProtectionWidth), high-low)
 			}
 			f, got := failed[i]
 			if got != want {

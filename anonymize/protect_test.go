@@ -425,3 +425,38 @@ func TestProtect_BandCapsItsParts(t *testing.T) {
 		})
 	}
 }
+
+// TestProtect_BandReachedFromItsInnerSide: a band hides how close a share is to 0 % (or
+// 100 %), so an attacker may learn that a banded count lies away from that end. The nation's
+// 3 of 1,020 pupils in category B (≤1 %) include the 3 of a small school's 20, shown: that
+// the nation has at least 3 tells nothing the band hides, and the small school's figures
+// stay shown (a rule that required the whole band hid them).
+func TestProtect_BandReachedFromItsInnerSide(t *testing.T) {
+	pol := DefaultPolicy()
+	tab := newTable()
+	for _, a := range []struct {
+		key     string
+		n, A, B float64
+	}{{"SE", 1020, 1017, 3}, {"small", 20, 17, 3}, {"large", 1000, 1000, 0}} {
+		tab.add(Cell{Key: a.key + "|n", Count: a.n, Group: a.n})
+		tab.add(Cell{Key: a.key + "|A", Count: a.A, Group: a.n, Denom: a.n})
+		tab.add(Cell{Key: a.key + "|B", Count: a.B, Group: a.n, Denom: a.n})
+		tab.rel(a.key+"|n", a.key+"|A", a.key+"|B")
+	}
+	for _, c := range []string{"n", "A", "B"} {
+		tab.rel("SE|"+c, "small|"+c, "large|"+c)
+	}
+	res := tab.protect(t, pol)
+	for _, key := range []string{"small|n", "small|A", "small|B", "large|n", "SE|n"} {
+		if got := tab.status(res, key); got != Shown {
+			t.Errorf("%s: %v, want shown", key, got)
+		}
+	}
+	if got := tab.status(res, "large|B"); got != Coded {
+		t.Errorf("large|B: %v, want coded", got)
+	}
+	lo, hi := tab.interval(t, res, "large|B", pol)
+	if lo > 1e-9 || hi < 10-1e-9 {
+		t.Errorf("large|B (0 of 1,000, ≤1 %%): attacker's interval [%v, %v], want its whole band [0, 10]", lo, hi)
+	}
+}
