@@ -308,6 +308,9 @@ func (pr *protector) run(ctx context.Context) error {
 			}
 			c := pr.cheapest(rs)
 			if c < 0 {
+				c = pr.nearestShown(f.cell)
+			}
+			if c < 0 {
 				c = pr.cheapest(pr.blockRelations(f.cell))
 			}
 			if c < 0 {
@@ -344,6 +347,22 @@ func (pr *protector) run(ctx context.Context) error {
 		}
 	}
 }
+
+// nearestShown returns the cheapest shown cell in the relations of the hidden cell nearest to
+// c (c's own first, then outward as the audit builds its neighbourhoods) that has one, or -1.
+// Hidden, it frees the relation nearest to c that a shown value still fixes: in a large block
+// the audit bounds c over its nearest hidden cells, so that is where c lacks freedom.
+func (pr *protector) nearestShown(c int32) int32 {
+	for _, h := range pr.prob.neighbourhood(c, nearestShownReach) {
+		if s := pr.cheapest(pr.sys.cellRel[h]); s >= 0 {
+			return s
+		}
+	}
+	return -1
+}
+
+// nearestShownReach is how many hidden cells around a failing cell nearestShown looks through.
+const nearestShownReach = 600
 
 // freshChecks is how many times run checks every hidden cell from scratch once the audit
 // rounds pass.

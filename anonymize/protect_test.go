@@ -460,3 +460,34 @@ func TestProtect_BandReachedFromItsInnerSide(t *testing.T) {
 		t.Errorf("large|B (0 of 1,000, ≤1 %%): attacker's interval [%v, %v], want its whole band [0, 10]", lo, hi)
 	}
 }
+
+// TestProtector_nearestShown: when no shown cell is left in a failing cell's own relations,
+// the repair frees the relation nearest to it that a shown value still fixes, not the
+// cheapest shown cell anywhere in its block.
+func TestProtector_nearestShown(t *testing.T) {
+	tab := newTable().
+		add(Cell{Key: "a", Count: 1, Internal: true}).
+		add(Cell{Key: "b", Count: 52, Internal: true}).
+		add(Cell{Key: "T", Count: 53, Internal: true}).
+		add(Cell{Key: "d", Count: 2, Internal: true}).
+		add(Cell{Key: "near", Count: 50}).
+		add(Cell{Key: "e", Count: 1, Internal: true}).
+		add(Cell{Key: "X", Count: 54, Internal: true}).
+		add(Cell{Key: "far", Count: 12}).
+		add(Cell{Key: "Y", Count: 66}).
+		rel("T", "a", "b").
+		rel("b", "d", "near").
+		rel("X", "T", "e").
+		rel("Y", "X", "far")
+	pr := newProtector(tab.cells, mustSystem(t, &cube{cells: tab.cells, rels: tab.rels}), DefaultPolicy(), nil)
+	a := int32(tab.idx["a"])
+	if got := pr.cheapest(pr.sys.cellRel[a]); got != -1 {
+		t.Fatalf("a's own relations hold shown cell %d, want none (the case needs it)", got)
+	}
+	if got, want := pr.cheapest(pr.blockRelations(a)), int32(tab.idx["far"]); got != want {
+		t.Fatalf("cheapest shown cell in a's block = %d, want %d (far, the case needs it)", got, want)
+	}
+	if got, want := pr.nearestShown(a), int32(tab.idx["near"]); got != want {
+		t.Errorf("nearestShown(a) = cell %d, want %d (near: in the relation of b, a's neighbour)", got, want)
+	}
+}
