@@ -391,7 +391,7 @@ func codedPasses(a, b, lo, hi, width float64) bool {
 	if math.IsInf(hi, 1) {
 		return last-first >= 1
 	}
-	low, high := math.Ceil(lo-1e-6), math.Floor(hi+1e-6)
+	low, high := wholeLimits(lo, hi)
 	inner := last >= high // a low band ("≤"), which starts at 0
 	if lo > 0 {
 		inner = first <= low // a high band ("≥"), which ends at the group
@@ -402,7 +402,13 @@ func codedPasses(a, b, lo, hi, width float64) bool {
 // codedSpan is how many whole values a coded count's interval must span: the protection
 // width, or the band's, when that is narrower.
 func codedSpan(lo, hi, width float64) float64 {
-	return math.Min(math.Ceil(width-1e-9), math.Floor(hi+1e-6)-math.Ceil(lo-1e-6))
+	low, high := wholeLimits(lo, hi)
+	return math.Min(math.Ceil(width-1e-9), high-low)
+}
+
+// wholeLimits returns the smallest and largest whole counts a band [lo, hi] allows.
+func wholeLimits(lo, hi float64) (float64, float64) {
+	return math.Ceil(lo - 1e-6), math.Floor(hi + 1e-6)
 }
 
 // certify returns an interval of values cell k provably takes: feasible points x + t·z along

@@ -44,8 +44,8 @@ func (pr *protector) relationRange(c, ri, as int32) (float64, float64) {
 
 // cappingBand returns a coded cell whose band, withdrawn, lets hidden cell c reach what it
 // needs (the protection width, or its own band's inner limit) in a relation that taken alone
-// does not let it, or -1 when no band caps c. It prefers the smallest count whose band does it alone,
-// then the band whose withdrawal widens c the most.
+// does not let it, or -1 when no band caps c. It prefers the smallest count whose band does it
+// alone, then the band whose withdrawal widens c the most.
 func (pr *protector) cappingBand(c int32) int32 {
 	p := pr.prob
 	if !p.hidden[c] {

@@ -13,7 +13,7 @@ func (p *problem) attempts(c int32, x float64) [][2]float64 {
 		return [][2]float64{{1, 1}, {1, -1}}
 	}
 	if p.coded[c] {
-		low, high := math.Ceil(p.lo[c]-1e-6), math.Floor(p.hi[c]+1e-6)
+		low, high := wholeLimits(p.lo[c], p.hi[c])
 		span := codedSpan(p.lo[c], p.hi[c], p.width)
 		// A low band's inner limit is its top: move up to it, and down for the rest of the
 		// span; a high band's the other way round.
