@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // problem is what an attacker knows: the relations, the known values and the bounds of every
@@ -44,6 +48,8 @@ type problem struct {
 	cycImb []float64
 	// ns holds the neighbourhood searches' scratch arrays (see near).
 	ns *nearScratch
+	// spare holds the scratch arrays of check's other workers (see workers).
+	spare []*problem
 }
 
 // failure is one hidden cell an attacker can bound too tightly.
@@ -59,83 +65,140 @@ type auditRun struct {
 	failures             []failure
 }
 
-// check bounds every hidden cell marked in targets (all when targets is nil). Exact disclosure is found by Gauss–Jordan elimination; a wide enough interval is
-// certified by a feasible direction from a feasible point; otherwise two linear programs
-// give the exact interval.
+// check bounds every hidden cell marked in targets (all when targets is nil). Exact disclosure
+// is found by Gauss–Jordan elimination; a wide enough interval is certified by a feasible
+// direction from a feasible point; otherwise two linear programs give the exact interval.
+// Independent blocks are checked on all processors at once; the outcome is the same as one
+// after the other (each block's cells are its own, and the failures come in block order).
 func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) {
-	run := &auditRun{}
-	local := make([]int32, p.sys.n)
-	relStamp := make([]int32, len(p.sys.rels))
-	for i := range relStamp {
-		relStamp[i] = -1
-	}
 	cyc := p.cyc
 	if cyc == nil && p.x0 != nil {
-		cyc = newSpread(func(c int32) float64 { return p.x0[c] })
+		cyc = newSpread(p.sys.n, func(c int32) float64 { return p.x0[c] })
 	}
-	for bi, block := range p.sys.blocks(p.hidden) {
-		var tk []int
-		for k, c := range block {
-			if targets == nil || targets[c] {
-				tk = append(tk, k)
+	blocks := p.sys.blocks(p.hidden)
+	runs := make([]auditRun, len(blocks))
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	ws := p.workers(min(runtime.GOMAXPROCS(0), max(len(blocks), 1)))
+	for _, w := range ws {
+		g.Go(func() error {
+			local := make([]int32, p.sys.n)
+			relStamp := make([]int32, len(p.sys.rels))
+			for i := range relStamp {
+				relStamp[i] = -1
 			}
-		}
-		if len(tk) == 0 {
-			continue
-		}
-		if cyc != nil {
-			// A cycle through hidden cells from the known feasible point proves a cell wide
-			// enough without a linear program (and every cell it moves with it).
-			open, err := p.openByCycles(ctx, cyc, block, tk)
-			if err != nil {
-				return nil, err
-			}
-			run.checked += len(tk) - len(open)
-			tk = open
-			if len(tk) == 0 {
-				continue
-			}
-		}
-		if bi%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		run.blocks++
-		run.checked += len(tk)
-		if len(block) > exactCap {
-			if err := p.checkLarge(ctx, block, tk, run); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		for k, c := range block {
-			local[c] = int32(k)
-		}
-		var rows []sparseRow
-		for _, c := range block {
-			for _, ri := range p.sys.cellRel[c] {
-				if relStamp[ri] == int32(bi) {
-					continue
+			for {
+				bi := int(next.Add(1) - 1)
+				if bi >= len(blocks) {
+					return nil
 				}
-				relStamp[ri] = int32(bi)
-				var r sparseRow
-				for _, t := range p.sys.rels[ri] {
-					if p.hidden[t.cell] {
-						r.idx = append(r.idx, local[t.cell])
-						r.val = append(r.val, t.coef)
-					} else {
-						r.rhs -= t.coef * p.value[t.cell]
-					}
+				if err := w.checkOne(gctx, bi, blocks[bi], targets, cyc, local, relStamp, &runs[bi]); err != nil {
+					return err
 				}
-				rows = append(rows, r)
 			}
-		}
-		if err := p.checkBlock(ctx, block, rows, tk, run); err != nil {
-			return nil, err
-		}
+		})
+	}
+	err := g.Wait()
+	p.keepScratch(ws)
+	if err != nil {
+		return nil, err
+	}
+	run := &auditRun{}
+	for i := range runs {
+		run.checked += runs[i].checked
+		run.blocks += runs[i].blocks
+		run.lps += runs[i].lps
+		run.failures = append(run.failures, runs[i].failures...)
 	}
 	return run, nil
+}
+
+// checkOne bounds the target cells of block bi; local and relStamp are the caller's scratch
+// (relStamp holds, per relation, the last block that took it).
+func (p *problem) checkOne(ctx context.Context, bi int, block []int32, targets []bool, cyc *spread, local, relStamp []int32, run *auditRun) error {
+	var tk []int
+	for k, c := range block {
+		if targets == nil || targets[c] {
+			tk = append(tk, k)
+		}
+	}
+	if len(tk) == 0 {
+		return nil
+	}
+	if cyc != nil {
+		// A cycle through hidden cells from the known feasible point proves a cell wide
+		// enough without a linear program (and every cell it moves with it).
+		open, err := p.openByCycles(ctx, cyc, block, tk)
+		if err != nil {
+			return err
+		}
+		run.checked += len(tk) - len(open)
+		tk = open
+		if len(tk) == 0 {
+			return nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	run.blocks++
+	run.checked += len(tk)
+	if len(block) > exactCap {
+		return p.checkLarge(ctx, block, tk, run)
+	}
+	for k, c := range block {
+		local[c] = int32(k)
+	}
+	var rows []sparseRow
+	for _, c := range block {
+		for _, ri := range p.sys.cellRel[c] {
+			if relStamp[ri] == int32(bi) {
+				continue
+			}
+			relStamp[ri] = int32(bi)
+			var r sparseRow
+			for _, t := range p.sys.rels[ri] {
+				if p.hidden[t.cell] {
+					r.idx = append(r.idx, local[t.cell])
+					r.val = append(r.val, t.coef)
+				} else {
+					r.rhs -= t.coef * p.value[t.cell]
+				}
+			}
+			rows = append(rows, r)
+		}
+	}
+	return p.checkBlock(ctx, block, rows, tk, run)
+}
+
+// workers returns n copies of the problem that may check blocks at once: each has scratch
+// arrays of its own (the first p's, the others kept from the last check in p.spare).
+func (p *problem) workers(n int) []*problem {
+	ws := make([]*problem, n)
+	for i := range ws {
+		q := *p
+		q.onPoint, q.spare = nil, nil
+		if i > 0 {
+			if len(p.spare) < i {
+				p.spare = append(p.spare, &problem{})
+			}
+			s := p.spare[i-1]
+			q.cycZ, q.cycImb, q.ns = s.cycZ, s.cycImb, s.ns
+		}
+		ws[i] = &q
+	}
+	return ws
+}
+
+// keepScratch keeps the workers' scratch arrays for the next check.
+func (p *problem) keepScratch(ws []*problem) {
+	for i, w := range ws {
+		s := p
+		if i > 0 {
+			s = p.spare[i-1]
+		}
+		s.cycZ, s.cycImb, s.ns = w.cycZ, w.cycImb, w.ns
+	}
 }
 
 // exactCap is the largest block bounded as a whole; larger blocks are certified cell by cell

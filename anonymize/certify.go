@@ -33,37 +33,46 @@ func (p *problem) attempts(c int32, x float64) [][2]float64 {
 	return [][2]float64{{p.width, 1}, {p.width, -1}, {p.width / 2, 1}, {p.width / 2, -1}}
 }
 
-// spread is the range of each cell over the feasible points found so far.
+// spread is the range of each cell over the feasible points found so far. Its arrays hold one
+// entry per cell, so that checks of different blocks (disjoint sets of cells) may record in
+// it at once; an entry is valid where its stamp is the current generation.
 type spread struct {
-	lo, hi map[int32]float64
+	lo, hi []float64
+	at     []uint32 // cell → generation of its range
+	gen    uint32
 	x      func(int32) float64
 }
 
-func newSpread(x func(int32) float64) *spread {
-	return &spread{lo: map[int32]float64{}, hi: map[int32]float64{}, x: x}
+// newSpread returns an empty spread over n cells around the point x.
+func newSpread(n int, x func(int32) float64) *spread {
+	return &spread{lo: make([]float64, n), hi: make([]float64, n), at: make([]uint32, n), gen: 1, x: x}
+}
+
+// reset empties the spread and centres it on the point x.
+func (s *spread) reset(x func(int32) float64) {
+	s.x = x
+	if s.gen++; s.gen == 0 {
+		clear(s.at)
+		s.gen = 1
+	}
 }
 
 func (s *spread) record(c int32, v float64) {
-	x := s.x(c)
-	if lo, ok := s.lo[c]; !ok || v < lo {
-		s.lo[c] = math.Min(v, x)
+	if s.at[c] != s.gen {
+		x := s.x(c)
+		s.at[c], s.lo[c], s.hi[c] = s.gen, math.Min(v, x), math.Max(v, x)
+		return
 	}
-	if hi, ok := s.hi[c]; !ok || v > hi {
-		s.hi[c] = math.Max(v, x)
-	}
+	s.lo[c] = math.Min(s.lo[c], v)
+	s.hi[c] = math.Max(s.hi[c], v)
 }
 
 func (s *spread) rng(c int32) (float64, float64) {
-	x := s.x(c)
-	lo, ok := s.lo[c]
-	if !ok {
-		lo = x
+	if s.at[c] != s.gen {
+		x := s.x(c)
+		return x, x
 	}
-	hi, ok := s.hi[c]
-	if !ok {
-		hi = x
-	}
-	return lo, hi
+	return s.lo[c], s.hi[c]
 }
 
 // covered reports whether the points found so far show cell c wide enough.

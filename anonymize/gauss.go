@@ -3,7 +3,11 @@ package anonymize
 import (
 	"context"
 	"math"
+	"runtime"
 	"sort"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // gaussMaxEntries caps the non-zeros one block's elimination may hold; a larger block is left
@@ -17,20 +21,48 @@ const gaussMaxEntries = 4_000_000
 // candidate whose deletion would leave such a row for a hidden cell is hidden instead. The
 // candidates are published in order of cost, so that totals and large cells stay visible.
 // Interval widths (non-negativity, small sums) are left to the audit loop that follows.
+//
+// The blocks of cells linked by relations are independent: they are eliminated on all
+// processors at once, each touching only its own cells and relations; the relations left with
+// one hidden cell are queued afterwards, in their order, so that the outcome does not depend
+// on which block finished first.
 func (pr *protector) gauss(ctx context.Context) error {
 	all := make([]bool, len(pr.cells))
 	for i := range all {
 		all[i] = true
 	}
-	for _, block := range pr.sys.blocks(all) {
-		if err := ctx.Err(); err != nil {
-			return err
+	var blocks [][]int32
+	for _, b := range pr.sys.blocks(all) {
+		if len(b) >= 2 {
+			blocks = append(blocks, b)
 		}
-		if len(block) < 2 {
-			continue
-		}
-		if err := pr.gaussBlock(ctx, block); err != nil {
-			return err
+	}
+	// The largest first, so that no processor is left with a large block at the end.
+	sort.SliceStable(blocks, func(a, b int) bool { return len(blocks[a]) > len(blocks[b]) })
+	pr.noQueue = true
+	defer func() { pr.noQueue = false }()
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range min(runtime.GOMAXPROCS(0), max(len(blocks), 1)) {
+		g.Go(func() error {
+			for {
+				bi := int(next.Add(1) - 1)
+				if bi >= len(blocks) {
+					return nil
+				}
+				if err := pr.gaussBlock(gctx, blocks[bi]); err != nil {
+					return err
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	pr.queue = pr.queue[:0]
+	for ri, n := range pr.hc {
+		if n == 1 {
+			pr.queue = append(pr.queue, int32(ri))
 		}
 	}
 	return nil
@@ -186,7 +218,7 @@ func (pr *protector) gaussBlock(ctx context.Context, block []int32) error {
 				if wasHidden {
 					for _, ri := range pr.sys.cellRel[h] {
 						pr.hc[ri]--
-						if pr.hc[ri] == 1 {
+						if pr.hc[ri] == 1 && !pr.noQueue {
 							pr.queue = append(pr.queue, ri)
 						}
 					}

@@ -19,6 +19,33 @@ type cube struct {
 	index map[string]int
 }
 
+// join appends the cells and relations of o to c, its keys prefixed and its coordinates
+// given a leading one of their own: a cube of independent tables.
+func (c *cube) join(o *cube, prefix string) {
+	off := len(c.cells)
+	table := int32(off)
+	for _, cl := range o.cells {
+		cl.Key = prefix + cl.Key
+		if cl.Coords != nil {
+			cl.Coords = append([]int32{table}, cl.Coords...)
+		}
+		c.cells = append(c.cells, cl)
+	}
+	for _, r := range o.rels {
+		parts := make([]int, len(r.Parts))
+		for k, p := range r.Parts {
+			parts[k] = p + off
+		}
+		c.rels = append(c.rels, Relation{Total: r.Total + off, Parts: parts})
+	}
+	if c.index == nil {
+		c.index = map[string]int{}
+	}
+	for k, i := range o.index {
+		c.index[prefix+k] = i + off
+	}
+}
+
 // cubeSpec shapes a random cube.
 type cubeSpec struct {
 	municipalities, schoolsMax, organisers, categories int

@@ -38,7 +38,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 		// Without the true values check has not tried cycles (it does from the true values):
 		// try them from this feasible point, before any elimination or program.
 		var err error
-		if targets, err = p.openByCycles(ctx, newSpread(func(c int32) float64 { return x[c] }), block, targets); err != nil {
+		if targets, err = p.openByCycles(ctx, ns.spreadAt(x), block, targets); err != nil {
 			return err
 		}
 		if len(targets) == 0 {
@@ -259,6 +259,18 @@ type nearScratch struct {
 	x          []float64
 	lo, hi     []float64
 	pq         cellHeap
+	cyc        *spread // the ranges cycles show from x (see spreadAt)
+}
+
+// spreadAt returns the scratch spread, emptied and centred on the point x.
+func (ns *nearScratch) spreadAt(x []float64) *spread {
+	at := func(c int32) float64 { return x[c] }
+	if ns.cyc == nil {
+		ns.cyc = newSpread(len(x), at)
+	} else {
+		ns.cyc.reset(at)
+	}
+	return ns.cyc
 }
 
 // near returns the problem's scratch arrays, made on first use.

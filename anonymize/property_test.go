@@ -2,8 +2,10 @@ package anonymize
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand"
+	"runtime"
 	"testing"
 )
 
@@ -130,6 +132,37 @@ func TestProtect_Deterministic(t *testing.T) {
 				if got, want := again.Outcome(i).Status(), first.Outcome(i).Status(); got != want {
 					t.Errorf("seed %d, run %d: cell %s is %v, was %v in the first run", seed, run, c.cells[i].Key, got, want)
 				}
+			}
+		}
+	}
+}
+
+// TestProtect_SameOnAnyProcessors protects cubes of several independent tables (which gauss
+// and check take on all processors at once) with one processor and with four: the outcome
+// must not depend on which block finished first.
+func TestProtect_SameOnAnyProcessors(t *testing.T) {
+	pol := DefaultPolicy()
+	for seed := int64(1); seed <= 6; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		var c cube
+		for table := range 5 {
+			spec := cubeSpec{municipalities: 2, schoolsMax: 4, organisers: 2, categories: 3 + table%2,
+				meanCount: 3, unknownShare: 0.1, coords: seed%2 == 0}
+			c.join(genCube(rng, spec), fmt.Sprintf("t%d/", table))
+		}
+		outcomes := func(procs int) *Result {
+			t.Helper()
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			res, err := Protect(c.cells, c.rels, pol, nil)
+			if err != nil {
+				t.Fatalf("seed %d, %d processors: Protect: %v", seed, procs, err)
+			}
+			return res
+		}
+		one, four := outcomes(1), outcomes(4)
+		for i := range c.cells {
+			if got, want := four.Outcome(i).Status(), one.Outcome(i).Status(); got != want {
+				t.Errorf("seed %d: cell %s is %v on four processors, %v on one", seed, c.cells[i].Key, got, want)
 			}
 		}
 	}

@@ -55,6 +55,9 @@ type protector struct {
 	rounds int
 	// blockCache holds blockRelations' answers during one round's fixes (nil outside).
 	blockCache map[int32][]int32
+	// noQueue stops hide from queueing relations while gauss eliminates blocks at once (it
+	// queues them itself when done).
+	noQueue bool
 }
 
 func newProtector(cells []Cell, sys *system, pol Policy, ledger *Ledger) *protector {
@@ -63,7 +66,7 @@ func newProtector(cells []Cell, sys *system, pol Policy, ledger *Ledger) *protec
 		dirty: make([]bool, n), hc: make([]int32, len(sys.rels))}
 	pr.prob = &problem{sys: sys, hidden: make([]bool, n), value: make([]float64, n), lo: make([]float64, n),
 		hi: make([]float64, n), coded: make([]bool, n), x0: make([]float64, n), width: pol.ProtectionWidth}
-	pr.prob.cyc = newSpread(func(c int32) float64 { return pr.prob.x0[c] })
+	pr.prob.cyc = newSpread(n, func(c int32) float64 { return pr.prob.x0[c] })
 	pr.prob.hyper = newHypercubes(n, func(i int) []int32 { return cells[i].Coords }, sys)
 	for i, c := range cells {
 		pr.prob.x0[i] = c.Count
@@ -173,7 +176,7 @@ func (pr *protector) hide(i int32) {
 	}
 	for _, ri := range pr.sys.cellRel[i] {
 		pr.hc[ri]++
-		if pr.hc[ri] == 1 {
+		if pr.hc[ri] == 1 && !pr.noQueue {
 			pr.queue = append(pr.queue, ri)
 		}
 	}
@@ -261,7 +264,7 @@ func (pr *protector) run(ctx context.Context) error {
 			// Check every hidden cell once more from scratch, as the independent audit will,
 			// and repair what that check cannot prove.
 			fresh++
-			pr.prob.cyc = newSpread(func(c int32) float64 { return pr.prob.x0[c] })
+			pr.prob.cyc.reset(func(c int32) float64 { return pr.prob.x0[c] })
 			pr.prob.deep = false
 			targets = nil
 			continue
