@@ -557,33 +557,85 @@ func newBlockLP(e *echelon, lo, hi []float64) *blockLP {
 	}
 	m := len(e.rows) + len(bounded)
 	ncol := nb + len(bounded)
-	a := make([]float64, m*ncol)
 	b := make([]float64, m)
 	for ri, row := range e.rows {
 		rhs := row.rhs
 		for k, v := range row.idx {
-			a[ri*ncol+int(v)] = row.val[k]
 			rhs -= row.val[k] * lo[v]
 		}
 		b[ri] = rhs
 	}
 	for j, k := range bounded {
 		r := len(e.rows) + j
-		a[r*ncol+k] = 1
-		a[r*ncol+nb+j] = 1
 		b[r] = hi[k] - lo[k]
 		if pr := e.rowOf[k]; pr >= 0 {
-			// Take the pivot's row away, so that the pivot is a column of the identity and
-			// the slack another: both start basic where they can (see newFeasibleTableau).
-			for c := range ncol {
-				a[r*ncol+c] -= a[int(pr)*ncol+c]
-			}
-			a[r*ncol+k] = 0
 			b[r] -= b[pr]
 		}
 	}
+	// fill writes row i of the constraint matrix. A bounded cell's row is y + s = hi − lo less
+	// its pivot's row, so that the pivot is a column of the identity and the slack another:
+	// both start basic where they can (see feasibleTableau).
+	fill := func(i int, row []float64) {
+		if i < len(e.rows) {
+			er := e.rows[i]
+			for k, v := range er.idx {
+				row[v] = er.val[k]
+			}
+			return
+		}
+		j := i - len(e.rows)
+		k := bounded[j]
+		row[nb+j] = 1
+		pr := e.rowOf[k]
+		if pr < 0 {
+			row[k] = 1
+			return
+		}
+		er := e.rows[pr]
+		for c, v := range er.idx {
+			if int(v) != k {
+				row[v] = -er.val[c]
+			}
+		}
+	}
+	// The columns of the identity: one non-zero, equal to 1.
+	nz := make([]int32, ncol)
+	at := make([]int32, ncol)
+	one := make([]bool, ncol)
+	note := func(i int, c int, v float64) {
+		nz[c]++
+		at[c] = int32(i)
+		one[c] = math.Abs(v-1) < 1e-12
+	}
+	for i, er := range e.rows {
+		for k, v := range er.idx {
+			note(i, int(v), er.val[k])
+		}
+	}
+	for j, k := range bounded {
+		i := len(e.rows) + j
+		note(i, nb+j, 1)
+		if pr := e.rowOf[k]; pr < 0 {
+			note(i, k, 1)
+		} else {
+			for c, v := range e.rows[pr].idx {
+				if int(v) != k {
+					note(i, int(v), -e.rows[pr].val[c])
+				}
+			}
+		}
+	}
+	start := make([]int, m)
+	for i := range start {
+		start[i] = -1
+	}
+	for c := range ncol {
+		if i := at[c]; nz[c] == 1 && one[c] && start[i] < 0 {
+			start[i] = c
+		}
+	}
 	s := &blockLP{nb: nb, ncol: ncol, lo: lo, hi: hi}
-	s.tab, s.err = newFeasibleTableau(m, ncol, a, b)
+	s.tab, s.err = feasibleTableau(m, ncol, b, start, fill)
 	return s
 }
 

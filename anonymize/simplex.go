@@ -60,31 +60,49 @@ func identityColumns(m, n int, a []float64) []int {
 	return start
 }
 
-// newFeasibleTableau runs phase 1 on A (m×n, row-major) and b; b may be negative. A row
-// with an identity column of A (1 in that row, 0 in every other) and b ≥ 0 starts with that
-// column basic; the others start with an artificial, so phase 1 pivots only where the
-// obvious basis is infeasible.
+// newFeasibleTableau runs phase 1 on A (m×n, row-major) and b; b may be negative (see
+// feasibleTableau).
 func newFeasibleTableau(m, n int, a []float64, b []float64) (*tableau, error) {
-	w := n + m + 1
+	return feasibleTableau(m, n, b, identityColumns(m, n, a), func(i int, row []float64) {
+		copy(row, a[i*n:(i+1)*n])
+	})
+}
+
+// feasibleTableau runs phase 1 on the m×n matrix whose row i fill writes (into a zeroed row)
+// and the right-hand side b, which may be negative. start gives, for each row, a column of the
+// identity (1 in that row, 0 in every other) or −1: a row with one and b ≥ 0 starts with that
+// column basic; the others start with an artificial, so phase 1 pivots only where the obvious
+// basis is infeasible. When every row has its column, there is no phase 1.
+func feasibleTableau(m, n int, b []float64, start []int, fill func(i int, row []float64)) (*tableau, error) {
+	k := 0 // artificials
+	for i := range m {
+		if b[i] < 0 || start[i] < 0 {
+			k++
+		}
+	}
+	w := n + k + 1
 	t := make([]float64, m*w)
-	start := identityColumns(m, n, a)
 	basis := make([]int, m)
-	for i := 0; i < m; i++ {
-		sign := 1.0
-		basis[i] = n + i
-		switch {
-		case b[i] < 0:
-			sign = -1
-		case start[i] >= 0:
-			basis[i] = start[i]
+	next := n
+	for i := range m {
+		row := t[i*w : (i+1)*w]
+		fill(i, row[:n])
+		row[w-1] = b[i]
+		basis[i] = start[i]
+		if b[i] < 0 {
+			for j := range row[:n] {
+				row[j] = -row[j]
+			}
+			row[w-1] = -b[i]
 		}
-		for j := 0; j < n; j++ {
-			t[i*w+j] = sign * a[i*n+j]
+		if b[i] < 0 || start[i] < 0 {
+			basis[i] = next
+			row[next] = 1
+			next++
 		}
-		if basis[i] == n+i {
-			t[i*w+n+i] = 1 // a row that starts on its own column has no artificial (a zero column)
-		}
-		t[i*w+w-1] = sign * b[i]
+	}
+	if k == 0 {
+		return &tableau{m: m, n: n, t: t, basis: basis}, nil
 	}
 	// Phase 1 objective: minimise the sum of the artificials; reduced costs d_j = -Σ t_ij over
 	// their rows.
