@@ -50,6 +50,9 @@ type problem struct {
 	ns *nearScratch
 	// spare holds the scratch arrays of check's other workers (see workers).
 	spare []*problem
+	// relPos and relNeg count each relation's hidden cells by the sign of their coefficient,
+	// as check found them (see countHidden); neighbourhood orders cells by them.
+	relPos, relNeg []int32
 }
 
 // failure is one hidden cell an attacker can bound too tightly.
@@ -76,6 +79,7 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 		cyc = newSpread(p.sys.n, func(c int32) float64 { return p.x0[c] })
 	}
 	blocks := p.sys.blocks(p.hidden)
+	p.countHidden()
 	runs := make([]auditRun, len(blocks))
 	var next atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)

@@ -18,6 +18,12 @@ const deepNeighbourhood = 600
 // globalCap is the largest block whose whole elimination checkLarge attempts first.
 const globalCap = 200000
 
+// globalShare: checkLarge eliminates the whole block only when at least one in globalShare of
+// its cells is to be checked. A round of Protect late in its repair checks a few hundred cells
+// of blocks of tens of thousands, and the whole elimination, which gives each of them only a
+// certificate their neighbourhoods mostly give too, was most of such a round.
+const globalShare = 50
+
 // checkLarge certifies the cells of a block too large to bound as a whole. For each cell it
 // takes the hidden cells nearest to it (through shared relations), holds every other hidden
 // cell of the block at a feasible point, and bounds the cell over that neighbourhood. Holding
@@ -48,7 +54,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 	resolved := make(map[int32]bool, len(targets))
 	// First the whole block's elimination: exact for cells the relations pin, and its
 	// null-space directions certify most cells without a linear program.
-	if len(block) <= globalCap {
+	if len(block) <= globalCap && len(targets)*globalShare >= len(block) {
 		rows := p.localRows(block, x)
 		e, err := reduce(ctx, len(block), rows)
 		if err != nil {
@@ -200,6 +206,9 @@ func (p *problem) nearBound(ctx context.Context, h int32, size int, x []float64,
 // area total) is near however long the relation is, so that a neighbourhood reaches up the
 // hierarchy, where the freedom of a hidden zero often is.
 func (p *problem) neighbourhood(h int32, size int) []int32 {
+	if p.relPos == nil {
+		p.countHidden()
+	}
 	ns := p.near()
 	gen := ns.next()
 	ns.seen[h], ns.dist[h] = gen, 0
@@ -213,15 +222,10 @@ func (p *problem) neighbourhood(h int32, size int) []int32 {
 		ns.done[it.cell] = gen
 		set = append(set, it.cell)
 		for k, ri := range p.sys.cellRel[it.cell] {
-			nh, opposite := 0, 0
 			own := p.sys.cellCoef[it.cell][k]
-			for _, t := range p.sys.rels[ri] {
-				if p.hidden[t.cell] {
-					nh++
-					if (t.coef > 0) != (own > 0) {
-						opposite++
-					}
-				}
+			nh, opposite := p.relPos[ri]+p.relNeg[ri], p.relNeg[ri]
+			if own < 0 {
+				opposite = p.relPos[ri]
 			}
 			d := it.d + float64(nh)
 			for _, t := range p.sys.rels[ri] {
@@ -244,6 +248,23 @@ func (p *problem) neighbourhood(h int32, size int) []int32 {
 	}
 	ns.pq = pq[:0]
 	return set
+}
+
+// countHidden counts the hidden cells of each relation by the sign of their coefficient.
+func (p *problem) countHidden() {
+	p.relPos = make([]int32, len(p.sys.rels))
+	p.relNeg = make([]int32, len(p.sys.rels))
+	for ri, ts := range p.sys.rels {
+		for _, t := range ts {
+			switch {
+			case !p.hidden[t.cell]:
+			case t.coef > 0:
+				p.relPos[ri]++
+			default:
+				p.relNeg[ri]++
+			}
+		}
+	}
 }
 
 // nearScratch holds the arrays, one entry per cell or relation, that the neighbourhood
