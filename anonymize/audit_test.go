@@ -1,6 +1,7 @@
 package anonymize
 
 import (
+	"context"
 	"math"
 	"testing"
 )
@@ -74,5 +75,27 @@ func TestProblem_attempts(t *testing.T) {
 				t.Errorf("the moves reach [%v, %v], which codedPasses rejects", lo, hi)
 			}
 		})
+	}
+}
+
+// TestProblem_localRows holds the cells outside a neighbourhood at a feasible point that fits
+// the relations only to rounding (as one found by projections does): the neighbourhood's
+// equations must still be consistent, and pin what the point pins.
+func TestProblem_localRows(t *testing.T) {
+	// Cells: 0 = total (shown, 10), 1 = a, 2 = b, 3 = c, all hidden; total = a + b, a = c.
+	sys, err := newSystem(4, []Relation{{Total: 0, Parts: []int{1, 2}}, {Total: 1, Parts: []int{3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &problem{sys: sys, hidden: []bool{false, true, true, true}, value: []float64{10, 0, 0, 0},
+		lo: make([]float64, 4), hi: []float64{0, math.Inf(1), math.Inf(1), math.Inf(1)}, width: 2}
+	x := []float64{10, 5, 5.00002, 5} // a + b is off by 2e-5
+	rows := p.localRows([]int32{1}, x)
+	e, err := reduce(context.Background(), 1, rows)
+	if err != nil {
+		t.Fatalf("reduce over {a}: %v, want consistent equations", err)
+	}
+	if got, ok := e.determined(0); !ok || math.Abs(got-5) > 1e-4 {
+		t.Errorf("a over {a}: determined %v (%v), want pinned near 5", got, ok)
 	}
 }

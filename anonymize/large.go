@@ -341,8 +341,8 @@ func (h *cellHeap) Pop() any {
 	return x
 }
 
-// localRows are the equations of the relations touching set, with every cell outside it held
-// at its known value or at the feasible point x (indexed by cell).
+// localRows are the equations of the relations touching set, over the cells of set, with every
+// cell outside it held where the feasible point x (indexed by cell) puts it.
 func (p *problem) localRows(set []int32, x []float64) []sparseRow {
 	ns := p.near()
 	gen := ns.next()
@@ -359,14 +359,17 @@ func (p *problem) localRows(set []int32, x []float64) []sparseRow {
 			ts := p.sys.rels[ri]
 			r := sparseRow{idx: make([]int32, 0, len(ts)), val: make([]float64, 0, len(ts))}
 			for _, t := range ts {
-				switch {
-				case ns.inSet[t.cell] == gen:
+				if ns.inSet[t.cell] == gen {
 					r.idx = append(r.idx, ns.pos[t.cell])
 					r.val = append(r.val, t.coef)
-				case p.hidden[t.cell]:
-					r.rhs -= t.coef * x[t.cell]
-				default:
-					r.rhs -= t.coef * p.value[t.cell]
+					// The right-hand side is what the set's own cells sum to at x: the same
+					// as the shown cells and the held ones leave when x fits the relations
+					// exactly (the true counts), and consistent when x fits them only to
+					// rounding (a point found by projections, whose residuals the
+					// elimination would take for contradictions).
+					v := t.coef * x[t.cell]
+					r.rhs += v
+					r.mag = math.Max(r.mag, math.Abs(v))
 				}
 			}
 			rows = append(rows, r)
