@@ -5,10 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
-	"sync/atomic"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // problem is what an attacker knows: the relations, the known values and the bounds of every
@@ -81,28 +77,19 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 	blocks := p.sys.blocks(p.hidden)
 	p.countHidden()
 	runs := make([]auditRun, len(blocks))
-	var next atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	ws := p.workers(min(runtime.GOMAXPROCS(0), max(len(blocks), 1)))
-	for _, w := range ws {
-		g.Go(func() error {
-			local := make([]int32, p.sys.n)
-			relStamp := make([]int32, len(p.sys.rels))
-			for i := range relStamp {
-				relStamp[i] = -1
-			}
-			for {
-				bi := int(next.Add(1) - 1)
-				if bi >= len(blocks) {
-					return nil
-				}
-				if err := w.checkOne(gctx, bi, blocks[bi], targets, cyc, local, relStamp, &runs[bi]); err != nil {
-					return err
-				}
-			}
-		})
+	ws := p.workers(workers(len(blocks)))
+	local := make([][]int32, len(ws))
+	relStamp := make([][]int32, len(ws))
+	for w := range ws {
+		local[w] = make([]int32, p.sys.n)
+		relStamp[w] = make([]int32, len(p.sys.rels))
+		for i := range relStamp[w] {
+			relStamp[w][i] = -1
+		}
 	}
-	err := g.Wait()
+	err := inParallel(ctx, len(blocks), func(ctx context.Context, w, bi int) error {
+		return ws[w].checkOne(ctx, bi, blocks[bi], targets, cyc, local[w], relStamp[w], &runs[bi])
+	})
 	p.keepScratch(ws)
 	if err != nil {
 		return nil, err

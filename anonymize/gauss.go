@@ -3,11 +3,7 @@ package anonymize
 import (
 	"context"
 	"math"
-	"runtime"
 	"sort"
-	"sync/atomic"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // gaussMaxEntries caps the non-zeros one block's elimination may hold; a larger block is left
@@ -41,22 +37,10 @@ func (pr *protector) gauss(ctx context.Context) error {
 	sort.SliceStable(blocks, func(a, b int) bool { return len(blocks[a]) > len(blocks[b]) })
 	pr.noQueue = true
 	defer func() { pr.noQueue = false }()
-	var next atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	for range min(runtime.GOMAXPROCS(0), max(len(blocks), 1)) {
-		g.Go(func() error {
-			for {
-				bi := int(next.Add(1) - 1)
-				if bi >= len(blocks) {
-					return nil
-				}
-				if err := pr.gaussBlock(gctx, blocks[bi]); err != nil {
-					return err
-				}
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := inParallel(ctx, len(blocks), func(ctx context.Context, _, i int) error {
+		return pr.gaussBlock(ctx, blocks[i])
+	})
+	if err != nil {
 		return err
 	}
 	pr.queue = pr.queue[:0]
