@@ -44,7 +44,7 @@ type problem struct {
 	cycImb []float64
 	// ns holds the neighbourhood searches' scratch arrays (see near).
 	ns *nearScratch
-	// spare holds the scratch arrays of check's other workers (see workers).
+	// spare holds the scratch arrays of check's other workers (see copies).
 	spare []*problem
 	// relPos and relNeg count each relation's hidden cells by the sign of their coefficient,
 	// as check found them (see countHidden); neighbourhood orders cells by them.
@@ -77,7 +77,7 @@ func (p *problem) check(ctx context.Context, targets []bool) (*auditRun, error) 
 	blocks := p.sys.blocks(p.hidden)
 	p.countHidden()
 	runs := make([]auditRun, len(blocks))
-	ws := p.workers(workers(len(blocks)))
+	ws := p.copies(parallelism(len(blocks)))
 	local := make([][]int32, len(ws))
 	relStamp := make([][]int32, len(ws))
 	for w := range ws {
@@ -162,9 +162,9 @@ func (p *problem) checkOne(ctx context.Context, bi int, block []int32, targets [
 	return p.checkBlock(ctx, block, rows, tk, run)
 }
 
-// workers returns n copies of the problem that may check blocks at once: each has scratch
+// copies returns n copies of the problem that may check blocks at once: each has scratch
 // arrays of its own (the first p's, the others kept from the last check in p.spare).
-func (p *problem) workers(n int) []*problem {
+func (p *problem) copies(n int) []*problem {
 	ws := make([]*problem, n)
 	for i := range ws {
 		q := *p
@@ -563,29 +563,30 @@ func newBlockLP(e *echelon, lo, hi []float64) *blockLP {
 			b[r] -= b[pr]
 		}
 	}
-	// fill writes row i of the constraint matrix. A bounded cell's row is y + s = hi − lo less
-	// its pivot's row, so that the pivot is a column of the identity and the slack another:
-	// both start basic where they can (see feasibleTableau).
-	fill := func(i int, row []float64) {
+	// each calls f for every non-zero (column, value) of row i of the constraint matrix. A
+	// bounded cell's row is y + s = hi − lo less its pivot's row, so that the pivot is a column
+	// of the identity and the slack another: both start basic where they can (see
+	// feasibleTableau).
+	each := func(i int, f func(c int, v float64)) {
 		if i < len(e.rows) {
 			er := e.rows[i]
 			for k, v := range er.idx {
-				row[v] = er.val[k]
+				f(int(v), er.val[k])
 			}
 			return
 		}
 		j := i - len(e.rows)
 		k := bounded[j]
-		row[nb+j] = 1
+		f(nb+j, 1)
 		pr := e.rowOf[k]
 		if pr < 0 {
-			row[k] = 1
+			f(k, 1)
 			return
 		}
 		er := e.rows[pr]
 		for c, v := range er.idx {
 			if int(v) != k {
-				row[v] = -er.val[c]
+				f(int(v), -er.val[c])
 			}
 		}
 	}
@@ -593,28 +594,12 @@ func newBlockLP(e *echelon, lo, hi []float64) *blockLP {
 	nz := make([]int32, ncol)
 	at := make([]int32, ncol)
 	one := make([]bool, ncol)
-	note := func(i int, c int, v float64) {
-		nz[c]++
-		at[c] = int32(i)
-		one[c] = math.Abs(v-1) < 1e-12
-	}
-	for i, er := range e.rows {
-		for k, v := range er.idx {
-			note(i, int(v), er.val[k])
-		}
-	}
-	for j, k := range bounded {
-		i := len(e.rows) + j
-		note(i, nb+j, 1)
-		if pr := e.rowOf[k]; pr < 0 {
-			note(i, k, 1)
-		} else {
-			for c, v := range e.rows[pr].idx {
-				if int(v) != k {
-					note(i, int(v), -e.rows[pr].val[c])
-				}
-			}
-		}
+	for i := range m {
+		each(i, func(c int, v float64) {
+			nz[c]++
+			at[c] = int32(i)
+			one[c] = math.Abs(v-1) < 1e-12
+		})
 	}
 	start := make([]int, m)
 	for i := range start {
@@ -626,7 +611,9 @@ func newBlockLP(e *echelon, lo, hi []float64) *blockLP {
 		}
 	}
 	s := &blockLP{nb: nb, ncol: ncol, lo: lo, hi: hi}
-	s.tab, s.err = feasibleTableau(m, ncol, b, start, fill)
+	s.tab, s.err = feasibleTableau(m, ncol, b, start, func(i int, row []float64) {
+		each(i, func(c int, v float64) { row[c] = v })
+	})
 	return s
 }
 

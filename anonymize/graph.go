@@ -204,17 +204,17 @@ func mergeTermsMap(ts []term) []term {
 	return res
 }
 
-// workers is how many goroutines work through n independent items: one per processor
+// parallelism is how many goroutines work through n independent items: one per processor
 // (GOMAXPROCS), and no more than there are items.
-func workers(n int) int { return min(runtime.GOMAXPROCS(0), max(n, 1)) }
+func parallelism(n int) int { return min(runtime.GOMAXPROCS(0), max(n, 1)) }
 
-// inParallel calls do(ctx, w, i) once for every i in [0, n), on workers(n) goroutines that
+// inParallel calls do(ctx, w, i) once for every i in [0, n), on parallelism(n) goroutines that
 // take the next i as they finish one; w is the goroutine's number, for its own scratch. It
 // returns the first error, after which the others stop at their next item.
 func inParallel(ctx context.Context, n int, do func(ctx context.Context, w, i int) error) error {
 	var next atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
-	for w := range workers(n) {
+	for w := range parallelism(n) {
 		g.Go(func() error {
 			for {
 				i := int(next.Add(1) - 1)
