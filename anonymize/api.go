@@ -284,6 +284,43 @@ type Term struct {
 }
 
 func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy, witness []float64) (*AuditReport, error) {
+	p, err := publicProblem(cells, sys, pol, witness)
+	if err != nil {
+		return nil, err
+	}
+	n := len(cells)
+	// The first pass already tries the large neighbourhood, as Protect's own checks do: a cell
+	// that needs it would otherwise wait for the much longer cycle search of the second.
+	p.wide = true
+	run, err := p.check(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if len(run.failures) > 0 {
+		// Look again at the failing cells over larger neighbourhoods: in a large block the
+		// audit only proves a cell wide enough within the neighbourhood it solves over.
+		targets := make([]bool, n)
+		for _, f := range run.failures {
+			targets[f.cell] = true
+		}
+		p.deep = true
+		again, err := p.check(ctx, targets)
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		run.lps += again.lps
+		run.failures = again.failures
+	}
+	rep := &AuditReport{Checked: run.checked, Blocks: run.blocks, LPs: run.lps}
+	for _, f := range run.failures {
+		rep.Failures = append(rep.Failures, AuditFailure{Key: cells[f.cell].Key, Cell: int(f.cell), Lo: f.lo, Hi: f.hi, Reason: f.reason})
+	}
+	return rep, nil
+}
+
+// publicProblem is the attacker's problem of published cells: shown values, and bounds of the
+// hidden ones; witness (nil, or a feasible point that fits them) becomes its x0.
+func publicProblem(cells []Public, sys *system, pol Policy, witness []float64) (*problem, error) {
 	n := len(cells)
 	p := &problem{sys: sys, hidden: make([]bool, n), value: make([]float64, n), lo: make([]float64, n),
 		hi: make([]float64, n), coded: make([]bool, n), width: pol.ProtectionWidth}
@@ -312,29 +349,8 @@ func auditSystem(ctx context.Context, cells []Public, sys *system, pol Policy, w
 			return nil, err
 		}
 		p.x0 = witness
+		// One spread for both passes: the second starts from every move the first found.
+		p.cyc = newSpread(n, func(c int32) float64 { return witness[c] })
 	}
-	run, err := p.check(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	if len(run.failures) > 0 {
-		// Look again at the failing cells over larger neighbourhoods: in a large block the
-		// audit only proves a cell wide enough within the neighbourhood it solves over.
-		targets := make([]bool, n)
-		for _, f := range run.failures {
-			targets[f.cell] = true
-		}
-		p.deep = true
-		again, err := p.check(ctx, targets)
-		if err != nil {
-			return nil, fmt.Errorf("audit: %w", err)
-		}
-		run.lps += again.lps
-		run.failures = again.failures
-	}
-	rep := &AuditReport{Checked: run.checked, Blocks: run.blocks, LPs: run.lps}
-	for _, f := range run.failures {
-		rep.Failures = append(rep.Failures, AuditFailure{Key: cells[f.cell].Key, Cell: int(f.cell), Lo: f.lo, Hi: f.hi, Reason: f.reason})
-	}
-	return rep, nil
+	return p, nil
 }

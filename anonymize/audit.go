@@ -20,14 +20,18 @@ type problem struct {
 	// onPoint, when set, is given every feasible point a linear program finds over a set of
 	// hidden cells (the other cells held where they were).
 	onPoint func(set []int32, pt []float64)
-	// deep makes the audit of large blocks try one more, larger neighbourhood, and the cycle
-	// search look much longer.
+	// deep makes the audit of large blocks bound cells over the wide and the far
+	// neighbourhoods too, and the cycle search look much longer.
 	deep bool
-	// wide makes the audit of large blocks try that larger neighbourhood too, without the
-	// longer cycle search. Protect's rounds after the first check so: a cell that fails only
+	// wide makes the audit of large blocks try a larger neighbourhood (deepNeighbourhood)
+	// after the small ones. Protect's rounds after the first check so: a cell that fails only
 	// for want of it would be repaired by hiding more (on the municipality profile about half
 	// of the cells that failed again within 160 cells passed within 600, in milliseconds).
 	wide bool
+	// far lists cells whose check also bounds them over the far neighbourhood (see
+	// farNeighbourhood), as the deep look does for every cell; Protect's repair escalates
+	// cells that keep failing so.
+	far map[int32]bool
 	// sample makes the check bound only a sample of each block's cells by linear programs
 	// when most of the sample fails: the others are judged on what cycles and null-space
 	// directions show (a sub-interval, so a cell may fail that would pass). Protect's first

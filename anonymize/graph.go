@@ -24,12 +24,11 @@ type system struct {
 	cellRel [][]int32 // relations each cell appears in
 	// cellCoef holds the cell's coefficient in each relation of cellRel, in the same order.
 	cellCoef [][]float64
-	isTotal  []bool // the cell is the Total of some relation
 }
 
 // newSystem checks rels against n cells and indexes them.
 func newSystem(n int, rels []Relation) (*system, error) {
-	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), cellCoef: make([][]float64, n), isTotal: make([]bool, n)}
+	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), cellCoef: make([][]float64, n)}
 	counts := make([]int32, n)
 	for ri, r := range rels {
 		if r.Total < 0 || r.Total >= n {
@@ -49,7 +48,6 @@ func newSystem(n int, rels []Relation) (*system, error) {
 			}
 			ts = append(ts, term{int32(p), -1})
 		}
-		s.isTotal[r.Total] = true
 		s.rels = append(s.rels, mergeTerms(ts))
 	}
 	for _, ts := range s.rels {
@@ -71,7 +69,7 @@ func newSystem(n int, rels []Relation) (*system, error) {
 
 // newSystemTerms builds a system from relations already in term form (from a snapshot).
 func newSystemTerms(n int, rels [][]term) (*system, error) {
-	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), cellCoef: make([][]float64, n), isTotal: make([]bool, n)}
+	s := &system{n: n, rels: make([][]term, 0, len(rels)), cellRel: make([][]int32, n), cellCoef: make([][]float64, n)}
 	for ri, ts := range rels {
 		for _, t := range ts {
 			if t.cell < 0 || int(t.cell) >= n {

@@ -49,15 +49,23 @@ func newHypercubes(n int, coordsOf func(i int) []int32, sys *system) *hypercubes
 	}
 	h.relDim = make([]int8, len(sys.rels))
 	for ri, ts := range sys.rels {
+		// A relation runs along the dimension in which its placed cells differ. A cell
+		// without coordinates (say, an empty cell of pupils of unknown gender, published as
+		// a known zero without dimensions) is never a corner, but it does not stop the
+		// others from forming one: every move found is checked against the relations.
 		h.relDim[ri] = -1
-		first := h.coords[ts[0].cell]
-		if first == nil {
-			continue
-		}
+		var first []int32
 		dim := -1
 		ok := true
-		for _, t := range ts[1:] {
+		for _, t := range ts {
 			cc := h.coords[t.cell]
+			if cc == nil {
+				continue
+			}
+			if first == nil {
+				first = cc
+				continue
+			}
 			if len(cc) != len(first) {
 				ok = false
 				break
@@ -337,8 +345,11 @@ func (h *hypercubes) find(p *problem, x func(int32) float64, c int32, step float
 		// be worth the large figures it hides.
 		return true, 1 + x(cell)
 	}
-	// A cell the attacker knows (a known zero) never moves; a shown cell only when allowed.
-	usable := func(cell int32) bool { return p.hidden[cell] || (allow != nil && allow(cell)) }
+	// A cell the attacker knows (a known zero) never moves; a shown cell only when allowed;
+	// a cell without coordinates is not in the index.
+	usable := func(cell int32) bool {
+		return h.coords[cell] != nil && (p.hidden[cell] || (allow != nil && allow(cell)))
+	}
 	prefer := func(cell int32, s int8) float64 {
 		score := 0.0
 		if p.hidden[cell] {
