@@ -28,10 +28,6 @@ type problem struct {
 	// for want of it would be repaired by hiding more (on the municipality profile about half
 	// of the cells that failed again within 160 cells passed within 600, in milliseconds).
 	wide bool
-	// far lists cells whose check also bounds them over the far neighbourhood (see
-	// farNeighbourhood), as the deep look does for every cell; Protect's repair escalates
-	// cells that keep failing so.
-	far map[int32]bool
 	// sample makes the check bound only a sample of each block's cells by linear programs
 	// when most of the sample fails: the others are judged on what cycles and null-space
 	// directions show (a sub-interval, so a cell may fail that would pass). Protect's first

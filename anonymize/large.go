@@ -15,10 +15,10 @@ var neighbourhoods = []int{12, 48, 160}
 // smaller neighbourhoods could not show wide enough).
 const deepNeighbourhood = 600
 
-// farNeighbourhood is the size the deep look, and Protect for a cell that keeps failing, tries
-// after deepNeighbourhood. On the municipality profile it showed wide enough 100 of 101 cells
-// (sampled from 7,924) that failed within 600 cells, where the deep cycle search found none;
-// each such program takes seconds, so only the few cells left get it.
+// farNeighbourhood is the size the deep look tries after deepNeighbourhood. On the
+// municipality profile it showed wide enough 100 of 101 cells (sampled from 7,924) that failed
+// within 600 cells, where the deep cycle search found none; each such program takes seconds,
+// so only the few cells left get it.
 const farNeighbourhood = 2000
 
 // globalCap is the largest block whose whole elimination checkLarge attempts first.
@@ -149,7 +149,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 		ok := false
 		sizes := neighbourhoods
 		switch {
-		case p.deep || p.far[h]:
+		case p.deep:
 			sizes = append(sizes[:len(sizes):len(sizes)], deepNeighbourhood, farNeighbourhood)
 		case p.wide:
 			sizes = append(sizes[:len(sizes):len(sizes)], deepNeighbourhood)

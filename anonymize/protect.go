@@ -58,22 +58,7 @@ type protector struct {
 	// noQueue stops hide from queueing relations while gauss eliminates blocks at once (it
 	// queues them itself when done).
 	noQueue bool
-	// streak counts, for each cell that failed the last round, the rounds in a row it has
-	// failed (see escalateAfter).
-	streak map[int32]int
 }
-
-// escalateAfter is how many rounds in a row a cell may fail before the next round's check
-// bounds it over the far neighbourhood too, and escalateMax how many cells a round escalates so
-// (the longest streaks first; a program over the far neighbourhood takes seconds). A cell pinned
-// within the wide neighbourhood is otherwise repaired one hidden cell a round (the cheapest
-// shown cell nearest to it): on the municipality profile single cells failed so for hundreds of
-// rounds, hiding a cell each time, where the far neighbourhood shows them wide enough as they
-// are (and the deep cycle search finds nothing).
-const (
-	escalateAfter = 3
-	escalateMax   = 16
-)
 
 func newProtector(cells []Cell, sys *system, pol Policy, ledger *Ledger) *protector {
 	n := len(cells)
@@ -285,12 +270,6 @@ func (pr *protector) run(ctx context.Context) error {
 			continue
 		}
 		sort.Slice(rep.failures, func(a, b int) bool { return rep.failures[a].cell < rep.failures[b].cell })
-		streak := make(map[int32]int, len(rep.failures))
-		for _, f := range rep.failures {
-			streak[f.cell] = pr.streak[f.cell] + 1
-		}
-		pr.streak = streak
-		pr.escalate(rep.failures)
 		fixed, freed := 0, 0
 		touched := make(map[int32]bool)
 		pr.blockCache = make(map[int32][]int32)
@@ -369,25 +348,6 @@ func (pr *protector) run(ctx context.Context) error {
 			}
 			return ae
 		}
-	}
-}
-
-// escalate marks, for the next round's check, the failing cells that failed escalateAfter
-// rounds in a row: at most escalateMax of them, longest streaks first (then by cell).
-func (pr *protector) escalate(fs []failure) {
-	var long []int32
-	for _, f := range fs {
-		if pr.streak[f.cell] >= escalateAfter {
-			long = append(long, f.cell)
-		}
-	}
-	sort.Slice(long, func(a, b int) bool {
-		sa, sb := pr.streak[long[a]], pr.streak[long[b]]
-		return sa > sb || (sa == sb && long[a] < long[b])
-	})
-	pr.prob.far = make(map[int32]bool, min(len(long), escalateMax))
-	for _, c := range long[:min(len(long), escalateMax)] {
-		pr.prob.far[c] = true
 	}
 }
 

@@ -3,7 +3,6 @@ package anonymize
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"testing"
 )
@@ -490,54 +489,5 @@ func TestProtector_nearestShown(t *testing.T) {
 	}
 	if got, want := pr.nearestShown(a), int32(tab.idx["near"]); got != want {
 		t.Errorf("nearestShown(a) = cell %d, want %d (near: in the relation of b, a's neighbour)", got, want)
-	}
-}
-
-// TestProtector_escalate checks which failing cells the next round bounds over the far
-// neighbourhood: those that failed escalateAfter rounds in a row, at most escalateMax, the
-// longest streaks first.
-func TestProtector_escalate(t *testing.T) {
-	tab := newTable()
-	for i := range 40 {
-		tab.add(Cell{Key: fmt.Sprint(i), Count: 3})
-	}
-	pr := newProtector(tab.cells, mustSystem(t, &cube{cells: tab.cells, rels: tab.rels}), DefaultPolicy(), nil)
-	for _, tc := range []struct {
-		name   string
-		streak map[int32]int
-		want   []int32
-	}{
-		{"none long enough", map[int32]int{1: escalateAfter - 1, 2: 1}, nil},
-		{"the long ones", map[int32]int{1: escalateAfter - 1, 2: escalateAfter, 3: 9}, []int32{2, 3}},
-		{"at most escalateMax, longest first then by cell", func() map[int32]int {
-			m := map[int32]int{}
-			for c := range int32(30) {
-				m[c] = escalateAfter + int(c)/2
-			}
-			return m
-		}(), func() []int32 {
-			var w []int32
-			for c := int32(30 - escalateMax); c < 30; c++ {
-				w = append(w, c)
-			}
-			return w
-		}()},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var fs []failure
-			for c := range tc.streak {
-				fs = append(fs, failure{cell: c})
-			}
-			pr.streak = tc.streak
-			pr.escalate(fs)
-			if len(pr.prob.far) != len(tc.want) {
-				t.Fatalf("escalated %v, want %v", pr.prob.far, tc.want)
-			}
-			for _, c := range tc.want {
-				if !pr.prob.far[c] {
-					t.Errorf("escalated %v, want %v", pr.prob.far, tc.want)
-				}
-			}
-		})
 	}
 }
