@@ -23,6 +23,9 @@ type problem struct {
 	// deep makes the audit of large blocks bound cells over the wide and the far
 	// neighbourhoods too, and the cycle search look much longer.
 	deep bool
+	// far names cells that checks bound over the far neighbourhood too, as the deep look
+	// does, whatever deep says (Protect's cells that keep failing; see protector.lookFar).
+	far map[int32]bool
 	// wide makes the audit of large blocks try a larger neighbourhood (deepNeighbourhood)
 	// after the small ones. Protect's rounds after the first check so: a cell that fails only
 	// for want of it would be repaired by hiding more (on the municipality profile about half

@@ -83,7 +83,7 @@ func newSystemTerms(n int, rels [][]term) (*system, error) {
 		if len(ts) == 0 {
 			continue
 		}
-		s.rels = append(s.rels, ts)
+		s.rels = append(s.rels, orient(ts))
 	}
 	for ri, ts := range s.rels {
 		for _, t := range ts {
@@ -92,6 +92,29 @@ func newSystemTerms(n int, rels [][]term) (*system, error) {
 		}
 	}
 	return s, nil
+}
+
+// orient gives a relation the sign newSystem gives it: a total (+1) equals its parts (-1),
+// so that the terms have no more positive coefficients than negative ones, and when they have
+// as many, the first is positive. A relation and its negation say the same, but the
+// neighbourhoods and hypercubes of the audit are built on the signs: on the municipality
+// profile the published relations negated made the audit's first pass fail 8,571 cells
+// instead of 1,123.
+func orient(ts []term) []term {
+	pos, neg := 0, 0
+	for _, t := range ts {
+		if t.coef > 0 {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	if pos > neg || pos == neg && ts[0].coef < 0 {
+		for k := range ts {
+			ts[k].coef = -ts[k].coef
+		}
+	}
+	return ts
 }
 
 // mergeTerms adds up repeated cells and drops zero coefficients.

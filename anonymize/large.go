@@ -149,7 +149,7 @@ func (p *problem) checkLarge(ctx context.Context, block []int32, targets []int, 
 		ok := false
 		sizes := neighbourhoods
 		switch {
-		case p.deep:
+		case p.deep || p.far[h]:
 			sizes = append(sizes[:len(sizes):len(sizes)], deepNeighbourhood, farNeighbourhood)
 		case p.wide:
 			sizes = append(sizes[:len(sizes):len(sizes)], deepNeighbourhood)

@@ -3,7 +3,9 @@ package anonymize
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -489,5 +491,55 @@ func TestProtector_nearestShown(t *testing.T) {
 	}
 	if got, want := pr.nearestShown(a), int32(tab.idx["near"]); got != want {
 		t.Errorf("nearestShown(a) = cell %d, want %d (near: in the relation of b, a's neighbour)", got, want)
+	}
+}
+
+func TestProtector_lookFar(t *testing.T) {
+	tab := newTable()
+	for i := 0; i < 12; i++ {
+		tab.add(Cell{Key: fmt.Sprintf("c%d", i), Count: 3})
+	}
+	tab.add(Cell{Key: "T", Count: 36})
+	parts := make([]string, 12)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("c%d", i)
+	}
+	tab.rel("T", parts...)
+	fails := func(cells ...int32) []failure {
+		fs := make([]failure, len(cells))
+		for i, c := range cells {
+			fs[i] = failure{cell: c}
+		}
+		return fs
+	}
+	type step struct {
+		name   string
+		deep   bool
+		failed []failure
+		want   bool    // lookFar's answer
+		far    []int32 // the cells marked after it
+	}
+	many := fails(0, 1, 2, 3, 4, 5, 6, 7, 8)
+	steps := []step{
+		{"more failures than a tail: nothing marked", false, many, false, nil},
+		{"a tail: its cells marked, check again", false, fails(1, 2), true, []int32{1, 2}},
+		{"1 fails even so: unmarked; 3 is new", false, fails(1, 3), true, []int32{2, 3}},
+		{"1 and 3 again: tried once, repaired as usual", false, fails(1, 3), false, []int32{2}},
+		{"the deep look marks nothing", true, fails(4), false, []int32{2}},
+	}
+	pr := newProtector(tab.cells, mustSystem(t, &cube{cells: tab.cells, rels: tab.rels}), DefaultPolicy(), nil)
+	for _, s := range steps {
+		pr.prob.deep = s.deep
+		if got := pr.lookFar(s.failed); got != s.want {
+			t.Errorf("%s: lookFar = %v, want %v", s.name, got, s.want)
+		}
+		var got []int32
+		for c := range pr.prob.far {
+			got = append(got, c)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, s.far) {
+			t.Errorf("%s: far = %v, want %v", s.name, got, s.far)
+		}
 	}
 }
