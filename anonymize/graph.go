@@ -96,7 +96,8 @@ func newSystemTerms(n int, rels [][]term) (*system, error) {
 
 // orient gives a relation the sign newSystem gives it: a total (+1) equals its parts (-1),
 // so that the terms have no more positive coefficients than negative ones, and when they have
-// as many, the first is positive. A relation and its negation say the same, but the
+// as many, the first is positive (an equality between two statistics then reads as the order
+// of its terms says: a snapshot lists them by cell id, not total first). A relation and its negation say the same, but the
 // neighbourhoods and hypercubes of the audit are built on the signs: on the municipality
 // profile the published relations negated made the audit's first pass fail 8,571 cells
 // instead of 1,123.

@@ -52,10 +52,7 @@ func benchmarkProtectReal(b *testing.B, profile string) {
 		b.Fatal(err)
 	}
 	pol := anonymize.DefaultPolicy()
-	witness := make([]float64, len(cube.Cells))
-	for i, c := range cube.Cells {
-		witness[i] = c.Count
-	}
+	witness := trueCounts(cube.Cells)
 	var res *anonymize.Result
 	var rep *anonymize.AuditReport
 	var protect, audit time.Duration
